@@ -1,0 +1,141 @@
+/*
+ * hostdev-hook: the program libvirt runs, from qemu.d/ and libxl.d/
+ *
+ * Every VM start on the host runs this, for every operation, and almost
+ * none of those runs concern a PCI device.  So this front links nothing but
+ * libc: it drains stdin, decides whether the operation and the document can
+ * possibly need work, and only then hands both to hostdev-hook-engine,
+ * which loads GLib, libxml2 and libpci.  It never writes to stdout (libvirt
+ * takes output on migrate and restore as replacement XML) and never runs a
+ * shell or calls back into libvirt, which holds the domain's lock.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hd-hook-op.h"
+
+#define HD_ENGINE_NAME "hostdev-hook-engine"
+
+/* the one line libvirt shows the user when prepare fails */
+static int
+hd_refuse(const char *domain, const char *subject, const char *reason)
+{
+	fprintf(stderr, "hostdev-hook: %s: %s: %s\n", domain, subject, reason);
+	return EXIT_FAILURE;
+}
+
+/* the engine is installed beside us, in libexecdir or in the build tree */
+static int
+hd_engine_path(char *path, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", path, size - 1);
+	char *slash;
+
+	if (n < 0)
+		return errno;
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (slash == NULL || (size_t)(slash - path) + 1 + sizeof(HD_ENGINE_NAME) > size)
+		return ENAMETOOLONG;
+	strcpy(slash + 1, HD_ENGINE_NAME);
+	return 0;
+}
+
+static int
+hd_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* replace ourselves with the engine, the document on its stdin; returns
+ * only on failure, with an errno value */
+static int
+hd_exec_engine(char **argv, const char *xml, size_t len)
+{
+	char engine[PATH_MAX];
+	int fd;
+	int devnull;
+	int err = hd_engine_path(engine, sizeof(engine));
+
+	if (err != 0)
+		return err;
+	fd = memfd_create("domain-xml", MFD_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	err = hd_write_all(fd, xml, len);
+	if (err == 0 && lseek(fd, 0, SEEK_SET) < 0)
+		err = errno;
+	if (err == 0 && dup2(fd, STDIN_FILENO) < 0)
+		err = errno;
+	close(fd);
+	if (err != 0)
+		return err;
+	/* whatever a library might print must not reach libvirt's stdout */
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0)
+		return errno;
+	if (dup2(devnull, STDOUT_FILENO) < 0)
+		err = errno;
+	close(devnull);
+	if (err != 0)
+		return err;
+	/* argv[0] stays libvirt's path: the engine checks qemu.d against libxl.d */
+	execv(engine, argv);
+	return errno;
+}
+
+int
+main(int argc, char **argv)
+{
+	HdHookOp op;
+	char *xml = NULL;
+	size_t len = 0;
+	bool too_large = false;
+	int err;
+
+	if (argc < 4) {
+		fprintf(stderr,
+			"usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA...] < DOMAIN.xml\n"
+			"libvirt runs this from its qemu.d and libxl.d hook directories.\n",
+			argv[0]);
+		return 2;
+	}
+	op = hd_hook_op_classify(argv[2], argv[3]);
+
+	/* drain stdin whatever the operation, so libvirt never hits EPIPE */
+	err = hd_hook_read_input(STDIN_FILENO, &xml, &len, &too_large);
+	if (err != 0)
+		return op == HD_HOOK_OP_PREPARE ? hd_refuse(argv[1], "domain XML", strerror(err)) : 0;
+	if (op == HD_HOOK_OP_IGNORE)
+		return 0;
+	if (too_large)
+		return op == HD_HOOK_OP_PREPARE
+			   ? hd_refuse(argv[1], "domain XML", "larger than 16 MiB, refused")
+			   : 0;
+	if (!hd_hook_xml_may_request_devices(xml, len))
+		return 0;
+
+	err = hd_exec_engine(argv, xml, len);
+	free(xml);
+	if (op == HD_HOOK_OP_PREPARE)
+		return hd_refuse(argv[1], HD_ENGINE_NAME, strerror(err));
+	fprintf(stderr, "hostdev-hook: %s: cannot run %s: %s\n", argv[1], HD_ENGINE_NAME, strerror(err));
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * hostdevctl plan: what prepare would do for a domain, changing nothing
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hd-config.h"
+#include "hd-plan.h"
+#include "hostdevctl.h"
+
+static HdDomain *
+hdctl_plan_read_domain(const char *path, GError **error)
+{
+	g_autofree gchar *contents = NULL;
+	gsize len = 0;
+
+	if (g_strcmp0(path, "-") != 0)
+		return hd_domain_parse_file(path, error);
+	{
+		g_autoptr(GIOChannel) in = g_io_channel_unix_new(0);
+		if (g_io_channel_set_encoding(in, NULL, error) != G_IO_STATUS_NORMAL ||
+		    g_io_channel_read_to_end(in, &contents, &len, error) != G_IO_STATUS_NORMAL)
+			return NULL;
+	}
+	return hd_domain_parse(contents, len, error);
+}
+
+int
+hdctl_plan(int argc, char **argv)
+{
+	g_auto(HdctlCommon) common = {0};
+	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN.xml");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdDomain) domain = NULL;
+	g_autoptr(HdContext) ctx = NULL;
+	g_autoptr(HdPlan) plan = NULL;
+	g_autofree gchar *output = NULL;
+	gboolean json = FALSE;
+	const GOptionEntry entries[] = {
+		{"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
+		{NULL},
+	};
+
+	g_option_context_set_summary(context,
+				     "Show every PCI device the domain asks for and what the hook's "
+				     "prepare would do with it.  Nothing is changed.  DOMAIN.xml may be "
+				     "'-' for stdin.");
+	g_option_context_add_main_entries(context, entries, NULL);
+	hdctl_common_add_entries(context, &common);
+	if (!g_option_context_parse(context, &argc, &argv, &error))
+		return hdctl_report_error("plan", error);
+	if (argc != 2) {
+		fprintf(stderr, "hostdevctl: plan: expected one DOMAIN.xml argument\n");
+		return 2;
+	}
+
+	domain = hdctl_plan_read_domain(argv[1], &error);
+	if (domain == NULL)
+		return hdctl_report_error(argv[1], error);
+	ctx = hd_context_new(common.sysfs_root != NULL ? common.sysfs_root : "/sys",
+			     common.policy_path != NULL ? common.policy_path : HD_POLICY_FILE, &error);
+	if (ctx == NULL)
+		return hdctl_report_error("plan", error);
+	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
+	if (plan == NULL)
+		return hdctl_report_error(argv[1], error);
+
+	output = json ? hd_plan_to_json(plan) : hd_plan_to_text(plan);
+	fputs(output, stdout);
+	if (json)
+		fputc('\n', stdout);
+	return EXIT_SUCCESS;
+}

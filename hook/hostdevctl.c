@@ -1,0 +1,81 @@
+/*
+ * hostdevctl: status, dry-run plans and recovery for hostdev-hook
+ *
+ * One file per subcommand; this one only dispatches.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hd-config.h"
+#include "hostdevctl.h"
+
+static const struct {
+	const char *name;
+	HdctlCommand run;
+	const char *summary;
+} hdctl_commands[] = {
+	{"plan", hdctl_plan, "Show what prepare would do for a domain, changing nothing"},
+};
+
+void
+hdctl_common_add_entries(GOptionContext *context, HdctlCommon *common)
+{
+	const GOptionEntry entries[] = {
+		{"sysfs-root", 0, 0, G_OPTION_ARG_FILENAME, &common->sysfs_root,
+		 "Read devices under DIR instead of /sys", "DIR"},
+		{"policy", 0, 0, G_OPTION_ARG_FILENAME, &common->policy_path,
+		 "Policy file (default " HD_POLICY_FILE ")", "FILE"},
+		{NULL},
+	};
+
+	g_option_context_add_main_entries(context, entries, NULL);
+}
+
+void
+hdctl_common_clear(HdctlCommon *common)
+{
+	g_clear_pointer(&common->sysfs_root, g_free);
+	g_clear_pointer(&common->policy_path, g_free);
+}
+
+int
+hdctl_report_error(const char *subject, const GError *error)
+{
+	fprintf(stderr, "hostdevctl: %s: %s\n", subject, error->message);
+	return EXIT_FAILURE;
+}
+
+static void
+hdctl_usage(FILE *out)
+{
+	fprintf(out, "usage: hostdevctl COMMAND [OPTIONS...]\n\ncommands:\n");
+	for (guint i = 0; i < G_N_ELEMENTS(hdctl_commands); i++)
+		fprintf(out, "  %-10s %s\n", hdctl_commands[i].name, hdctl_commands[i].summary);
+	fprintf(out, "\nRun 'hostdevctl COMMAND --help' for a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		hdctl_usage(stderr);
+		return 2;
+	}
+	if (g_strcmp0(argv[1], "--help") == 0 || g_strcmp0(argv[1], "-h") == 0) {
+		hdctl_usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (g_strcmp0(argv[1], "--version") == 0) {
+		printf("hostdevctl %s\n", HD_VERSION);
+		return EXIT_SUCCESS;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(hdctl_commands); i++) {
+		if (g_strcmp0(argv[1], hdctl_commands[i].name) == 0)
+			return hdctl_commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "hostdevctl: unknown command '%s'\n\n", argv[1]);
+	hdctl_usage(stderr);
+	return 2;
+}

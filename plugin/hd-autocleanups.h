@@ -1,0 +1,25 @@
+/*
+ * hd-autocleanups.h: g_autoptr() support for the foreign types we use
+ *
+ * Declared once here so that every file frees libxml2 documents, libpci
+ * handles and directory streams the same way.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <dirent.h>
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <pci/pci.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DIR, closedir)
+
+typedef struct pci_access HdPciAccess;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPciAccess, pci_cleanup)

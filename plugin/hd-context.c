@@ -1,0 +1,40 @@
+/*
+ * hd-context.c: what every engine operation needs: roots and policy
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-context.h"
+
+HdContext *
+hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
+{
+	g_autoptr(HdContext) ctx = g_new0(HdContext, 1);
+
+	ctx->sysfs = hd_sysfs_new(sysfs_root, error);
+	if (ctx->sysfs == NULL)
+		return NULL;
+	ctx->policy = hd_policy_load(policy_path, error);
+	if (ctx->policy == NULL)
+		return NULL;
+	return g_steal_pointer(&ctx);
+}
+
+void
+hd_context_free(HdContext *ctx)
+{
+	if (ctx == NULL)
+		return;
+	hd_sysfs_free(ctx->sysfs);
+	hd_policy_free(ctx->policy);
+	g_free(ctx->state_dir);
+	hd_pci_free(ctx->pci);
+	g_free(ctx);
+}
+
+HdPci *
+hd_context_get_pci(HdContext *ctx, GError **error)
+{
+	if (ctx->pci == NULL)
+		ctx->pci = hd_pci_new(hd_sysfs_get_root(ctx->sysfs), error);
+	return ctx->pci;
+}

@@ -1,0 +1,63 @@
+/*
+ * hd-device.c: what the host says about one PCI device, right now
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-device.h"
+
+#include "hd-error.h"
+
+/* "bus/pci/devices/<bdf>/<attribute>", relative to the sysfs root */
+gchar *
+hd_device_attr_path(const char *bdf, const char *attribute)
+{
+	return g_build_filename("bus", "pci", "devices", bdf, attribute, NULL);
+}
+
+/* the name a link points to, or NULL when the link is absent */
+static gboolean
+hd_device_read_optional_link(HdContext *ctx, const char *bdf, const char *link, gchar **out, GError **error)
+{
+	g_autofree gchar *path = hd_device_attr_path(bdf, link);
+	g_autoptr(GError) local = NULL;
+
+	*out = hd_sysfs_read_link_name(ctx->sysfs, path, &local);
+	if (*out == NULL && !g_error_matches(local, HD_ERROR, HD_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+HdDeviceInfo *
+hd_device_info_read(HdContext *ctx, const HdAddress *addr, GError **error)
+{
+	g_autoptr(HdDeviceInfo) info = g_new0(HdDeviceInfo, 1);
+	g_autofree gchar *dir = NULL;
+	HdPci *pci;
+
+	info->address = *addr;
+	hd_address_format(addr, info->bdf);
+	dir = hd_device_attr_path(info->bdf, NULL);
+	info->exists = hd_sysfs_exists(ctx->sysfs, dir);
+	if (!info->exists)
+		return g_steal_pointer(&info);
+
+	pci = hd_context_get_pci(ctx, error);
+	if (pci == NULL || !hd_pci_identify(pci, addr, &info->identity, error) ||
+	    !hd_device_read_optional_link(ctx, info->bdf, "driver", &info->driver, error) ||
+	    !hd_device_read_optional_link(ctx, info->bdf, "iommu_group", &info->iommu_group, error))
+		return NULL;
+	return g_steal_pointer(&info);
+}
+
+void
+hd_device_info_free(HdDeviceInfo *info)
+{
+	if (info == NULL)
+		return;
+	hd_pci_identity_clear(&info->identity);
+	g_free(info->driver);
+	g_free(info->iommu_group);
+	g_free(info);
+}

@@ -1,0 +1,35 @@
+/*
+ * hd-hook-op.h: the hook protocol's first decisions, in plain C
+ *
+ * This is linked into the hook's front executable, which must start as
+ * fast as a no-op program, so it uses libc only: no GLib, no libxml2.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* libvirt gives a hook the whole domain XML; more than this is an attack */
+#define HD_HOOK_MAX_INPUT (16u * 1024u * 1024u)
+
+typedef enum {
+	HD_HOOK_OP_IGNORE,  /* start, started, stopped, migrate, restore, ... */
+	HD_HOOK_OP_PREPARE, /* "prepare begin": make the devices assignable */
+	HD_HOOK_OP_RELEASE, /* "release end": put them back */
+} HdHookOp;
+
+typedef enum {
+	HD_HOOK_DRIVER_UNKNOWN, /* run by hand, or from a directory we do not know */
+	HD_HOOK_DRIVER_QEMU,	/* hooks/qemu or hooks/qemu.d/<name> */
+	HD_HOOK_DRIVER_LIBXL,	/* hooks/libxl or hooks/libxl.d/<name> */
+} HdHookDriver;
+
+HdHookOp hd_hook_op_classify(const char *operation, const char *sub_operation);
+HdHookDriver hd_hook_driver_from_path(const char *argv0);
+bool hd_hook_xml_may_request_devices(const char *xml, size_t len);
+
+/* read @fd to its end; keeps at most HD_HOOK_MAX_INPUT bytes and drains the
+ * rest, so that libvirt never sees EPIPE.  Returns 0 or an errno value. */
+int hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large);

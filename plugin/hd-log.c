@@ -1,0 +1,71 @@
+/*
+ * hd-log.c: one structured log record per action the hook takes
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-log.h"
+
+#include <stdio.h>
+#include <syslog.h>
+
+/* the test suite's way to read our log without a journal or syslogd */
+#define HD_LOG_FILE_ENV "HOSTDEV_HOOK_LOG_FILE"
+
+static const char *
+hd_log_field(const GLogField *fields, gsize n_fields, const char *key)
+{
+	for (gsize i = 0; i < n_fields; i++) {
+		if (g_strcmp0(fields[i].key, key) == 0 && fields[i].length < 0)
+			return fields[i].value;
+	}
+	return "-";
+}
+
+static int
+hd_log_syslog_priority(GLogLevelFlags level)
+{
+	if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+		return LOG_ERR;
+	if (level & G_LOG_LEVEL_WARNING)
+		return LOG_WARNING;
+	if (level & G_LOG_LEVEL_MESSAGE)
+		return LOG_NOTICE;
+	if (level & G_LOG_LEVEL_INFO)
+		return LOG_INFO;
+	return LOG_DEBUG;
+}
+
+static GLogWriterOutput
+hd_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+	const char *file = g_getenv(HD_LOG_FILE_ENV);
+	g_autofree gchar *line = NULL;
+
+	if (g_log_writer_default_would_drop(level, hd_log_field(fields, n_fields, "GLIB_DOMAIN")))
+		return G_LOG_WRITER_HANDLED;
+	if (file == NULL && g_log_writer_journald(level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+		return G_LOG_WRITER_HANDLED;
+
+	line = g_strdup_printf("domain=%s device=%s action=%s: %s",
+			       hd_log_field(fields, n_fields, "HOSTDEV_DOMAIN"),
+			       hd_log_field(fields, n_fields, "HOSTDEV_DEVICE"),
+			       hd_log_field(fields, n_fields, "HOSTDEV_ACTION"),
+			       hd_log_field(fields, n_fields, "MESSAGE"));
+	if (file != NULL) {
+		FILE *out = fopen(file, "ae");
+		if (out == NULL)
+			return G_LOG_WRITER_UNHANDLED;
+		fprintf(out, "%s\n", line);
+		fclose(out);
+		return G_LOG_WRITER_HANDLED;
+	}
+	syslog(hd_log_syslog_priority(level), "%s", line);
+	return G_LOG_WRITER_HANDLED;
+}
+
+void
+hd_log_use_system_log(const char *ident)
+{
+	openlog(ident, LOG_PID, LOG_DAEMON);
+	g_log_set_writer_func(hd_log_writer, NULL, NULL);
+}

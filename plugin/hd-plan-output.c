@@ -1,0 +1,170 @@
+/*
+ * hd-plan-output.c: a plan, for people and for programs
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <json-glib/json-glib.h>
+
+#include "hd-plan.h"
+
+static const char *
+hd_yes_no(gboolean value)
+{
+	return value ? "yes" : "no";
+}
+
+static gchar *
+hd_vlan_to_text(const HdDeviceRequest *req)
+{
+	g_autoptr(GString) text = g_string_new(req->vlan_trunk ? "trunk " : "");
+
+	for (guint i = 0; i < req->vlan_tags->len; i++) {
+		const HdVlanTag *tag = &g_array_index(req->vlan_tags, HdVlanTag, i);
+		g_string_append_printf(text, "%s%u", i > 0 ? "," : "", tag->id);
+		if (tag->native_mode != HD_VLAN_NATIVE_NONE)
+			g_string_append_printf(text, "(native %s)",
+					       tag->native_mode == HD_VLAN_NATIVE_TAGGED ? "tagged" : "untagged");
+	}
+	return g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+static void
+hd_plan_device_to_text(const HdPlanDevice *dev, GString *out)
+{
+	const HdDeviceRequest *req = dev->request;
+	const HdDeviceInfo *info = dev->info;
+	const char *backend = hd_backend_to_string(req->backend);
+	g_autofree gchar *action = hd_plan_device_action_string(dev);
+
+	g_string_append_printf(out, "%s  %s  managed=%s  driver=%s  permissive=%s\n",
+			       info->bdf, hd_source_to_string(req->source), hd_yes_no(req->managed),
+			       backend != NULL ? backend : "default", hd_yes_no(req->permissive));
+	if (req->source == HD_SOURCE_INTERFACE) {
+		g_autofree gchar *vlan = hd_vlan_to_text(req);
+		g_string_append_printf(out, "    mac: %s  vlan: %s%s\n",
+				       req->mac != NULL ? req->mac : "-",
+				       *vlan != '\0' ? vlan : "-",
+				       req->has_virtualport ? "  (virtualport)" : "");
+	}
+	if (info->exists) {
+		g_string_append_printf(out, "    device: %04x:%04x %s %s\n",
+				       info->identity.vendor_id, info->identity.device_id,
+				       info->identity.vendor_name != NULL ? info->identity.vendor_name : "[unknown vendor]",
+				       info->identity.device_name != NULL ? info->identity.device_name : "[unknown device]");
+		g_string_append_printf(out, "    current driver: %s  iommu group: %s\n",
+				       info->driver != NULL ? info->driver : "(none)",
+				       info->iommu_group != NULL ? info->iommu_group : "(none)");
+	} else {
+		g_string_append(out, "    device: not present\n");
+	}
+	if (dev->action == HD_ACTION_BIND)
+		g_string_append_printf(out, "    action: bind to %s%s\n", action,
+				       dev->already_bound ? " (already bound, nothing to do)" : "");
+	else
+		g_string_append_printf(out, "    action: %s\n", action);
+}
+
+gchar *
+hd_plan_to_text(const HdPlan *plan)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	const HdDomain *domain = plan->domain;
+
+	g_string_append_printf(out, "domain %s (%s%s%s), hypervisor %s: %u PCI device%s\n",
+			       domain->name != NULL ? domain->name : "-",
+			       domain->type != NULL ? "type " : "<",
+			       domain->type != NULL ? domain->type : domain->root_element,
+			       domain->type != NULL ? "" : ">",
+			       hd_hypervisor_to_string(plan->hypervisor),
+			       plan->devices->len, plan->devices->len == 1 ? "" : "s");
+	for (guint i = 0; i < plan->devices->len; i++)
+		hd_plan_device_to_text(g_ptr_array_index(plan->devices, i), out);
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void
+hd_json_string_or_null(JsonBuilder *builder, const char *key, const char *value)
+{
+	json_builder_set_member_name(builder, key);
+	if (value != NULL)
+		json_builder_add_string_value(builder, value);
+	else
+		json_builder_add_null_value(builder);
+}
+
+static void
+hd_json_bool(JsonBuilder *builder, const char *key, gboolean value)
+{
+	json_builder_set_member_name(builder, key);
+	json_builder_add_boolean_value(builder, value);
+}
+
+static void
+hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
+{
+	const HdDeviceRequest *req = dev->request;
+	const HdDeviceInfo *info = dev->info;
+	g_autofree gchar *action = hd_plan_device_action_string(dev);
+	g_autofree gchar *vendor_id = NULL;
+	g_autofree gchar *device_id = NULL;
+
+	if (info->exists) {
+		vendor_id = g_strdup_printf("%04x", info->identity.vendor_id);
+		device_id = g_strdup_printf("%04x", info->identity.device_id);
+	}
+	json_builder_begin_object(builder);
+	hd_json_string_or_null(builder, "address", info->bdf);
+	hd_json_string_or_null(builder, "source", hd_source_to_string(req->source));
+	hd_json_bool(builder, "managed", req->managed);
+	hd_json_string_or_null(builder, "driver", hd_backend_to_string(req->backend));
+	hd_json_bool(builder, "permissive", req->permissive);
+	hd_json_string_or_null(builder, "mac", req->mac);
+	json_builder_set_member_name(builder, "vlan");
+	if (req->vlan_tags->len > 0) {
+		json_builder_begin_array(builder);
+		for (guint i = 0; i < req->vlan_tags->len; i++)
+			json_builder_add_int_value(builder, g_array_index(req->vlan_tags, HdVlanTag, i).id);
+		json_builder_end_array(builder);
+	} else {
+		json_builder_add_null_value(builder);
+	}
+	hd_json_bool(builder, "vlan_trunk", req->vlan_trunk);
+	hd_json_bool(builder, "virtualport", req->has_virtualport);
+	hd_json_bool(builder, "exists", info->exists);
+	hd_json_string_or_null(builder, "vendor_id", vendor_id);
+	hd_json_string_or_null(builder, "device_id", device_id);
+	hd_json_string_or_null(builder, "vendor_name", info->identity.vendor_name);
+	hd_json_string_or_null(builder, "device_name", info->identity.device_name);
+	hd_json_string_or_null(builder, "current_driver", info->driver);
+	hd_json_string_or_null(builder, "iommu_group", info->iommu_group);
+	hd_json_string_or_null(builder, "action", action);
+	hd_json_string_or_null(builder, "target_driver",
+			       dev->action == HD_ACTION_BIND ? dev->target_driver : NULL);
+	hd_json_bool(builder, "already_bound", dev->action == HD_ACTION_BIND && dev->already_bound);
+	json_builder_end_object(builder);
+}
+
+gchar *
+hd_plan_to_json(const HdPlan *plan)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(builder);
+	hd_json_string_or_null(builder, "domain", plan->domain->name);
+	hd_json_string_or_null(builder, "uuid", plan->domain->uuid);
+	hd_json_string_or_null(builder, "type", plan->domain->type);
+	hd_json_string_or_null(builder, "hypervisor", hd_hypervisor_to_string(plan->hypervisor));
+	json_builder_set_member_name(builder, "devices");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < plan->devices->len; i++)
+		hd_plan_device_to_json(g_ptr_array_index(plan->devices, i), builder);
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+
+	root = json_builder_get_root(builder);
+	json_generator_set_root(generator, root);
+	json_generator_set_pretty(generator, TRUE);
+	return json_generator_to_data(generator, NULL);
+}

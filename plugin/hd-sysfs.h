@@ -1,0 +1,30 @@
+/*
+ * hd-sysfs.h: the one way the engine touches sysfs
+ *
+ * Every read, write, readlink and listing goes through here, under a
+ * configurable root, so tests can point the engine at a temporary tree and
+ * every error names the file it concerns.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct _HdSysfs HdSysfs;
+
+/* the environment variable the test suite sets; see hd_sysfs_new() */
+#define HD_TESTING_ENV "HOSTDEV_HOOK_TESTING"
+
+HdSysfs *hd_sysfs_new(const char *root, GError **error);
+void hd_sysfs_free(HdSysfs *sysfs);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdSysfs, hd_sysfs_free)
+
+const char *hd_sysfs_get_root(HdSysfs *sysfs);
+gchar *hd_sysfs_path(HdSysfs *sysfs, const char *relpath);
+
+gboolean hd_sysfs_exists(HdSysfs *sysfs, const char *relpath);
+gchar *hd_sysfs_read(HdSysfs *sysfs, const char *relpath, GError **error);
+gboolean hd_sysfs_write(HdSysfs *sysfs, const char *relpath, const char *value, GError **error);
+gchar *hd_sysfs_read_link_name(HdSysfs *sysfs, const char *relpath, GError **error);
+GPtrArray *hd_sysfs_list(HdSysfs *sysfs, const char *relpath, GError **error);

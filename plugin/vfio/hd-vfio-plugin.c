@@ -1,0 +1,35 @@
+/*
+ * hd-vfio-plugin.c: KVM and QEMU domains, through vfio-pci
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-error.h"
+#include "hd-plan.h"
+#include "hd-plugin.h"
+
+/* libvirt's QEMU driver knows two backends; only VFIO is still alive */
+static gboolean
+hd_vfio_check(HdContext *ctx, const HdPlanDevice *dev, GError **error)
+{
+	switch (dev->request->backend) {
+	case HD_BACKEND_DEFAULT:
+	case HD_BACKEND_VFIO:
+		return TRUE;
+	case HD_BACKEND_KVM:
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+				    "<driver name='kvm'/> is legacy KVM assignment, removed from "
+				    "libvirt and Linux; use <driver name='vfio'/> or no <driver>");
+		return FALSE;
+	case HD_BACKEND_XEN:
+	default:
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+				    "<driver name='xen'/> is for Xen domains, not KVM");
+		return FALSE;
+	}
+}
+
+const HdPlugin hd_vfio_plugin = {
+	.name = "vfio-pci",
+	.hypervisor = HD_HYPERVISOR_KVM,
+	.check = hd_vfio_check,
+};

@@ -1,0 +1,900 @@
+/*
+ * hd-domain.c: find the PCI devices a libvirt domain asks for
+ *
+ * The input comes from libvirt, from an administrator, or from anyone who
+ * can write a file that ends up on our stdin, so the parser is deliberately
+ * narrow: no network, no DTD, no entities.  Every error names the element
+ * (by address when it has one, otherwise by line) and the reason, because
+ * it ends up verbatim in the `virsh start` error message.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-domain.h"
+
+#include <string.h>
+
+#include "hd-autocleanups.h"
+#include "hd-error.h"
+
+#define HD_VLAN_ID_MAX 4095u
+
+/* ---- secure parsing --------------------------------------------------- */
+
+/*
+ * libvirt never emits a document type declaration, and a DTD is the only
+ * way to declare entities, external or recursive.  Stopping the parser the
+ * moment it reports one closes XXE, external DTD loading and the "billion
+ * laughs" in one place, before any entity is even declared.
+ */
+static void
+hd_xml_refuse_dtd(void *user_data,
+		  const xmlChar *name,
+		  const xmlChar *external_id,
+		  const xmlChar *system_id)
+{
+	xmlParserCtxt *ctxt = user_data;
+
+	ctxt->_private = GINT_TO_POINTER(TRUE);
+	xmlStopParser(ctxt);
+}
+
+static xmlDoc *
+hd_xml_read(const char *xml, gsize len, GError **error)
+{
+	g_autoptr(xmlParserCtxt) ctxt = NULL;
+	g_autoptr(xmlDoc) doc = NULL;
+	const xmlError *err;
+
+	if (len > G_MAXINT) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "domain XML: document of %" G_GSIZE_FORMAT " bytes is too large", len);
+		return NULL;
+	}
+	ctxt = xmlNewParserCtxt();
+	if (ctxt == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INTERNAL,
+				    "domain XML: cannot allocate a parser");
+		return NULL;
+	}
+	ctxt->sax->internalSubset = hd_xml_refuse_dtd;
+	ctxt->_private = GINT_TO_POINTER(FALSE);
+
+	/* no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE: entities stay
+	 * unexpanded, nothing is fetched and libxml2's size limits hold */
+	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	if (GPOINTER_TO_INT(ctxt->_private)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "domain XML: document type declarations (<!DOCTYPE>) are not accepted");
+		return NULL;
+	}
+	err = xmlCtxtGetLastError(ctxt);
+	if (doc == NULL || !ctxt->wellFormed || (err != NULL && err->level >= XML_ERR_ERROR)) {
+		g_autofree gchar *msg = g_strdup(err != NULL && err->message != NULL
+						     ? err->message
+						     : "not well-formed");
+		g_strchomp(msg);
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "domain XML: line %d: %s", err != NULL ? err->line : 0, msg);
+		return NULL;
+	}
+	return g_steal_pointer(&doc);
+}
+
+/* ---- small tree helpers ------------------------------------------------ */
+
+static gboolean
+hd_xml_is_element(const xmlNode *node, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
+	       g_strcmp0((const char *)node->name, name) == 0;
+}
+
+static gboolean
+hd_xml_is_ours(const xmlNode *node)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+	       g_strcmp0((const char *)node->ns->href, HD_METADATA_NS) == 0;
+}
+
+static xmlNode *
+hd_xml_child(const xmlNode *parent, const char *name)
+{
+	for (xmlNode *n = parent->children; n != NULL; n = n->next) {
+		if (hd_xml_is_element(n, name))
+			return n;
+	}
+	return NULL;
+}
+
+/* libxml2 allocates with malloc(), which GLib's g_free() matches */
+static gchar *
+hd_xml_prop(const xmlNode *node, const char *name)
+{
+	return (gchar *)xmlGetNoNsProp(node, (const xmlChar *)name);
+}
+
+static gchar *
+hd_xml_child_text(const xmlNode *parent, const char *name)
+{
+	xmlNode *child = hd_xml_child(parent, name);
+	g_autofree gchar *text = NULL;
+
+	if (child == NULL)
+		return NULL;
+	text = (gchar *)xmlNodeGetContent(child);
+	return text != NULL ? g_strdup(g_strstrip(text)) : NULL;
+}
+
+/* libvirt's virTristateBool: "yes" or "no", and absent means @fallback */
+static gboolean
+hd_xml_prop_bool(const xmlNode *node,
+		 const char *name,
+		 gboolean fallback,
+		 gboolean *out,
+		 GError **error)
+{
+	g_autofree gchar *value = hd_xml_prop(node, name);
+
+	if (value == NULL)
+		*out = fallback;
+	else if (g_strcmp0(value, "yes") == 0)
+		*out = TRUE;
+	else if (g_strcmp0(value, "no") == 0)
+		*out = FALSE;
+	else {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid %s='%s': expected 'yes' or 'no'", name, value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static HdDeviceRequest *
+hd_device_request_new(HdSource source, const xmlNode *node)
+{
+	HdDeviceRequest *req = g_new0(HdDeviceRequest, 1);
+
+	req->source = source;
+	req->line = (guint)xmlGetLineNo(node);
+	req->vlan_tags = g_array_new(FALSE, FALSE, sizeof(HdVlanTag));
+	return req;
+}
+
+static void
+hd_device_request_free(HdDeviceRequest *req)
+{
+	if (req == NULL)
+		return;
+	g_free(req->mac);
+	g_array_unref(req->vlan_tags);
+	g_free(req->target_driver);
+	g_free(req);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDeviceRequest, hd_device_request_free)
+
+/* "<hostdev> at line 12": names an element whose address we lack */
+static void
+hd_prefix_element(GError **error, const xmlNode *node)
+{
+	g_prefix_error(error, "<%s> at line %ld: ", (const char *)node->name, xmlGetLineNo(node));
+}
+
+static void
+hd_prefix_address(GError **error, const HdAddress *addr)
+{
+	char bdf[HD_ADDRESS_STRLEN];
+
+	hd_address_format(addr, bdf);
+	g_prefix_error(error, "%s: ", bdf);
+}
+
+/* <address domain= bus= slot= function=/>; absent attributes mean 0, as in libvirt */
+static gboolean
+hd_parse_pci_address(const xmlNode *node, HdAddress *out, GError **error)
+{
+	static const struct {
+		const char *attribute;
+		guint max;
+		gsize offset;
+	} fields[] = {
+		{"domain", HD_ADDRESS_DOMAIN_MAX, G_STRUCT_OFFSET(HdAddress, domain)},
+		{"bus", HD_ADDRESS_BUS_MAX, G_STRUCT_OFFSET(HdAddress, bus)},
+		{"slot", HD_ADDRESS_SLOT_MAX, G_STRUCT_OFFSET(HdAddress, slot)},
+		{"function", HD_ADDRESS_FUNCTION_MAX, G_STRUCT_OFFSET(HdAddress, function)},
+	};
+	HdAddress addr = {0};
+
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+		g_autofree gchar *value = hd_xml_prop(node, fields[i].attribute);
+		guint *slot = G_STRUCT_MEMBER_P(&addr, fields[i].offset);
+
+		if (value != NULL &&
+		    !hd_address_parse_component(value, fields[i].attribute, fields[i].max, slot, error))
+			return FALSE;
+	}
+	*out = addr;
+	return TRUE;
+}
+
+/* <source><address .../></source> of a hostdev or hostdev interface */
+static gboolean
+hd_parse_source_address(const xmlNode *device, gboolean typed, HdAddress *out, GError **error)
+{
+	xmlNode *source = hd_xml_child(device, "source");
+	xmlNode *address = source != NULL ? hd_xml_child(source, "address") : NULL;
+
+	if (address == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "missing <source><address/></source>");
+		return FALSE;
+	}
+	if (typed) {
+		g_autofree gchar *type = hd_xml_prop(address, "type");
+		if (type != NULL && g_strcmp0(type, "pci") != 0) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "source address type '%s' is not 'pci'", type);
+			return FALSE;
+		}
+	}
+	return hd_parse_pci_address(address, out, error);
+}
+
+static gboolean
+hd_parse_backend(const xmlNode *device, HdBackend *out, GError **error)
+{
+	static const char *const names[] = {
+		[HD_BACKEND_DEFAULT] = "default",
+		[HD_BACKEND_VFIO] = "vfio",
+		[HD_BACKEND_XEN] = "xen",
+		[HD_BACKEND_KVM] = "kvm",
+	};
+	xmlNode *driver = hd_xml_child(device, "driver");
+	g_autofree gchar *name = driver != NULL ? hd_xml_prop(driver, "name") : NULL;
+
+	*out = HD_BACKEND_DEFAULT;
+	if (name == NULL)
+		return TRUE;
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (g_strcmp0(name, names[i]) == 0) {
+			*out = (HdBackend)i;
+			return TRUE;
+		}
+	}
+	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+		    "unknown <driver name='%s'>: expected vfio, xen or kvm", name);
+	return FALSE;
+}
+
+static HdDeviceRequest *
+hd_parse_hostdev(const xmlNode *node, GError **error)
+{
+	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_HOSTDEV, node);
+	xmlNode *source = hd_xml_child(node, "source");
+	gboolean write_filtering = TRUE;
+
+	if (!hd_parse_source_address(node, FALSE, &req->address, error)) {
+		hd_prefix_element(error, node);
+		return NULL;
+	}
+	if (!hd_xml_prop_bool(node, "managed", FALSE, &req->managed, error) ||
+	    !hd_parse_backend(node, &req->backend, error) ||
+	    !hd_xml_prop_bool(source, "writeFiltering", TRUE, &write_filtering, error)) {
+		hd_prefix_address(error, &req->address);
+		return NULL;
+	}
+	req->permissive = !write_filtering;
+	return g_steal_pointer(&req);
+}
+
+static gboolean
+hd_parse_mac(const xmlNode *iface, gchar **out, GError **error)
+{
+	xmlNode *mac = hd_xml_child(iface, "mac");
+	g_autofree gchar *value = mac != NULL ? hd_xml_prop(mac, "address") : NULL;
+	guint8 octets[6];
+
+	if (value == NULL)
+		return TRUE;
+	if (strlen(value) != 17 ||
+	    sscanf(value, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx",
+		   &octets[0], &octets[1], &octets[2], &octets[3], &octets[4], &octets[5]) != 6) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid <mac address='%s'>: expected xx:xx:xx:xx:xx:xx", value);
+		return FALSE;
+	}
+	if (octets[0] & 1) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid <mac address='%s'>: a multicast address cannot name a NIC", value);
+		return FALSE;
+	}
+	*out = g_ascii_strdown(value, -1);
+	return TRUE;
+}
+
+static gboolean
+hd_parse_vlan_tag(const xmlNode *tag, HdVlanTag *out, GError **error)
+{
+	g_autofree gchar *id = hd_xml_prop(tag, "id");
+	g_autofree gchar *native = hd_xml_prop(tag, "nativeMode");
+
+	if (id == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "<vlan><tag> without an id");
+		return FALSE;
+	}
+	if (!hd_address_parse_component(id, "vlan tag id", HD_VLAN_ID_MAX, &out->id, error))
+		return FALSE;
+	if (native == NULL)
+		out->native_mode = HD_VLAN_NATIVE_NONE;
+	else if (g_strcmp0(native, "tagged") == 0)
+		out->native_mode = HD_VLAN_NATIVE_TAGGED;
+	else if (g_strcmp0(native, "untagged") == 0)
+		out->native_mode = HD_VLAN_NATIVE_UNTAGGED;
+	else {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid vlan nativeMode='%s': expected tagged or untagged", native);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* libvirt's rules: several tags need trunk='yes', and one native tag at most */
+static gboolean
+hd_parse_vlan(const xmlNode *iface, HdDeviceRequest *req, GError **error)
+{
+	xmlNode *vlan = hd_xml_child(iface, "vlan");
+	gboolean trunk_set;
+	guint natives = 0;
+
+	if (vlan == NULL)
+		return TRUE;
+	trunk_set = xmlHasProp(vlan, (const xmlChar *)"trunk") != NULL;
+	if (!hd_xml_prop_bool(vlan, "trunk", FALSE, &req->vlan_trunk, error))
+		return FALSE;
+	for (xmlNode *n = vlan->children; n != NULL; n = n->next) {
+		HdVlanTag tag;
+
+		if (!hd_xml_is_element(n, "tag"))
+			continue;
+		if (!hd_parse_vlan_tag(n, &tag, error))
+			return FALSE;
+		natives += tag.native_mode != HD_VLAN_NATIVE_NONE;
+		g_array_append_val(req->vlan_tags, tag);
+	}
+	if (req->vlan_tags->len == 0) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "<vlan> without any <tag>");
+		return FALSE;
+	}
+	if (req->vlan_tags->len > 1 && !req->vlan_trunk) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    trunk_set ? "<vlan trunk='no'> cannot carry several tags"
+					      : "several vlan tags need <vlan trunk='yes'>");
+		return FALSE;
+	}
+	if (req->vlan_tags->len > 1)
+		req->vlan_trunk = TRUE;
+	if (natives > 1) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "only one vlan tag may have a nativeMode");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * A hostdev interface hands the VF itself to the guest, so options of an
+ * emulated NIC (a tap backend, a packet filter, virtio queues) cannot apply;
+ * libvirt refuses to start such a domain (its net-hostdev-fail test).
+ */
+static gboolean
+hd_check_interface_options(const xmlNode *iface, GError **error)
+{
+	static const char *const refused[] = {"filterref", "backend", "tune", "bandwidth"};
+	xmlNode *driver = hd_xml_child(iface, "driver");
+
+	for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
+		if (hd_xml_child(iface, refused[i]) != NULL) {
+			g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+				    "<%s> does not apply to <interface type='hostdev'>: "
+				    "the guest gets the VF itself", refused[i]);
+			return FALSE;
+		}
+	}
+	for (xmlAttr *a = driver != NULL ? driver->properties : NULL; a != NULL; a = a->next) {
+		if (g_strcmp0((const char *)a->name, "name") != 0 &&
+		    g_strcmp0((const char *)a->name, "model") != 0) {
+			g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+				    "<driver %s=...> does not apply to <interface type='hostdev'>: "
+				    "the guest gets the VF itself", (const char *)a->name);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static HdDeviceRequest *
+hd_parse_hostdev_interface(const xmlNode *node, GError **error)
+{
+	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_INTERFACE, node);
+
+	if (!hd_parse_source_address(node, TRUE, &req->address, error)) {
+		hd_prefix_element(error, node);
+		return NULL;
+	}
+	if (!hd_xml_prop_bool(node, "managed", FALSE, &req->managed, error) ||
+	    !hd_parse_backend(node, &req->backend, error) ||
+	    !hd_parse_mac(node, &req->mac, error) ||
+	    !hd_parse_vlan(node, req, error) ||
+	    !hd_check_interface_options(node, error)) {
+		hd_prefix_address(error, &req->address);
+		return NULL;
+	}
+	req->has_virtualport = hd_xml_child(node, "virtualport") != NULL;
+	return g_steal_pointer(&req);
+}
+
+/* ---- our metadata ------------------------------------------------------ */
+
+typedef gboolean (*HdAttrHandler)(HdDeviceRequest *req, const char *value, GError **error);
+
+static gboolean
+hd_meta_bool(const char *name, const char *value, gboolean *out, GError **error)
+{
+	if (g_strcmp0(value, "yes") == 0)
+		*out = TRUE;
+	else if (g_strcmp0(value, "no") == 0)
+		*out = FALSE;
+	else {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid %s='%s': expected 'yes' or 'no'", name, value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+hd_meta_permissive(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_meta_bool("permissive", value, &req->permissive, error);
+}
+
+static gboolean
+hd_meta_take_group(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_meta_bool("take-group", value, &req->take_group, error);
+}
+
+static gboolean
+hd_meta_force(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_meta_bool("force", value, &req->force, error);
+}
+
+/* a kernel driver name: what /sys/bus/pci/drivers/<name> would be called */
+static gboolean
+hd_meta_driver(HdDeviceRequest *req, const char *value, GError **error)
+{
+	gsize len = strlen(value);
+
+	if (len == 0 || len > 64 || strchr(value, '/') != NULL || value[0] == '.' ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != len) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid driver='%s': not a kernel driver name", value);
+		return FALSE;
+	}
+	g_free(req->target_driver);
+	req->target_driver = g_strdup(value);
+	return TRUE;
+}
+
+static gboolean
+hd_meta_address(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_address_parse_bdf(value, &req->address, error);
+}
+
+static const struct {
+	const char *name;
+	HdAttrHandler handler;
+} hd_meta_device_attrs[] = {
+	{"address", hd_meta_address},
+	{"driver", hd_meta_driver},
+	{"permissive", hd_meta_permissive},
+	{"take-group", hd_meta_take_group},
+	{"force", hd_meta_force},
+};
+
+/* <hd:device address='0000:03:00.0' driver= permissive= take-group= force=/> */
+static HdDeviceRequest *
+hd_parse_meta_device(const xmlNode *node, GError **error)
+{
+	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_METADATA, node);
+
+	if (xmlHasProp(node, (const xmlChar *)"address") == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "missing address='DDDD:BB:DD.F'");
+		hd_prefix_element(error, node);
+		return NULL;
+	}
+	for (xmlAttr *a = node->properties; a != NULL; a = a->next) {
+		g_autofree gchar *value = (gchar *)xmlNodeListGetString(node->doc, a->children, 1);
+		gboolean known = FALSE;
+
+		for (guint i = 0; i < G_N_ELEMENTS(hd_meta_device_attrs) && !known; i++) {
+			if (g_strcmp0((const char *)a->name, hd_meta_device_attrs[i].name) != 0)
+				continue;
+			known = TRUE;
+			if (!hd_meta_device_attrs[i].handler(req, value != NULL ? value : "", error)) {
+				hd_prefix_element(error, node);
+				return NULL;
+			}
+		}
+		if (!known) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "unknown attribute '%s'", (const char *)a->name);
+			hd_prefix_element(error, node);
+			return NULL;
+		}
+	}
+	req->has_metadata = TRUE;
+	return g_steal_pointer(&req);
+}
+
+/* <hd:vfs pf='0000:05:00.0' count='4'/> */
+static gboolean
+hd_parse_meta_vfs(const xmlNode *node, HdVfRequest *out, GError **error)
+{
+	g_autofree gchar *pf = hd_xml_prop(node, "pf");
+	g_autofree gchar *count = hd_xml_prop(node, "count");
+
+	if (pf == NULL || count == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "needs both pf='DDDD:BB:DD.F' and count='N'");
+	} else if (hd_address_parse_bdf(pf, &out->pf, error) &&
+		   hd_address_parse_component(count, "count", G_MAXUINT16, &out->count, error)) {
+		if (out->count > 0)
+			return TRUE;
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "count must be at least 1");
+	}
+	hd_prefix_element(error, node);
+	return FALSE;
+}
+
+static gboolean
+hd_parse_metadata(const xmlNode *metadata, HdDomain *domain, GPtrArray *meta_devices, GError **error)
+{
+	for (xmlNode *top = metadata->children; top != NULL; top = top->next) {
+		if (!hd_xml_is_ours(top))
+			continue;
+		if (g_strcmp0((const char *)top->name, "hostdev-hook") != 0) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "<%s> at line %ld: unknown element in namespace %s",
+				    (const char *)top->name, xmlGetLineNo(top), HD_METADATA_NS);
+			return FALSE;
+		}
+		for (xmlNode *n = top->children; n != NULL; n = n->next) {
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			if (hd_xml_is_ours(n) && g_strcmp0((const char *)n->name, "device") == 0) {
+				HdDeviceRequest *req = hd_parse_meta_device(n, error);
+				if (req == NULL)
+					return FALSE;
+				g_ptr_array_add(meta_devices, req);
+			} else if (hd_xml_is_ours(n) && g_strcmp0((const char *)n->name, "vfs") == 0) {
+				HdVfRequest vfs;
+				if (!hd_parse_meta_vfs(n, &vfs, error))
+					return FALSE;
+				g_array_append_val(domain->vf_requests, vfs);
+			} else {
+				g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+					    "<%s> at line %ld: unknown element inside <hostdev-hook>",
+					    (const char *)n->name, xmlGetLineNo(n));
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+/* ---- the document ------------------------------------------------------ */
+
+static gboolean
+hd_domain_add_request(HdDomain *domain, HdDeviceRequest *req, GError **error)
+{
+	g_autoptr(HdDeviceRequest) owned = req;
+	HdDeviceRequest *other = hd_domain_find_request(domain, &req->address);
+
+	if (other != NULL) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "requested twice, at lines %u and %u", other->line, req->line);
+		hd_prefix_address(error, &req->address);
+		return FALSE;
+	}
+	g_hash_table_insert(domain->by_address, GUINT_TO_POINTER(hd_address_key(&req->address)), req);
+	g_ptr_array_add(domain->requests, g_steal_pointer(&owned));
+	return TRUE;
+}
+
+/*
+ * Our metadata may annotate a device that <hostdev> or <interface> asks for,
+ * or ask for one on its own (a group companion to keep off the host, say).
+ * Metadata-only requests follow the libvirt elements, in document order.
+ */
+static gboolean
+hd_domain_merge_metadata(HdDomain *domain, GPtrArray *meta_devices, GError **error)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+
+	for (guint i = 0; i < meta_devices->len; i++) {
+		g_autoptr(HdDeviceRequest) meta = g_steal_pointer(&g_ptr_array_index(meta_devices, i));
+		gpointer key = GUINT_TO_POINTER(hd_address_key(&meta->address));
+		HdDeviceRequest *target = hd_domain_find_request(domain, &meta->address);
+
+		if (!g_hash_table_add(seen, key)) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "more than one <hd:device> for this address (line %u)", meta->line);
+			hd_prefix_address(error, &meta->address);
+			return FALSE;
+		}
+		if (target == NULL) {
+			if (!hd_domain_add_request(domain, g_steal_pointer(&meta), error))
+				return FALSE;
+			continue;
+		}
+		target->has_metadata = TRUE;
+		target->permissive = target->permissive || meta->permissive;
+		target->take_group = meta->take_group;
+		target->force = meta->force;
+		target->target_driver = g_steal_pointer(&meta->target_driver);
+	}
+	return TRUE;
+}
+
+static HdHypervisor
+hd_hypervisor_from_type(const char *type)
+{
+	if (g_strcmp0(type, "kvm") == 0 || g_strcmp0(type, "qemu") == 0)
+		return HD_HYPERVISOR_KVM;
+	if (g_strcmp0(type, "xen") == 0)
+		return HD_HYPERVISOR_XEN;
+	return HD_HYPERVISOR_UNKNOWN;
+}
+
+static gboolean
+hd_parse_device_element(HdDomain *domain, const xmlNode *node, GError **error)
+{
+	g_autofree gchar *mode = NULL;
+	g_autofree gchar *type = NULL;
+	HdDeviceRequest *req = NULL;
+
+	if (hd_xml_is_element(node, "hostdev")) {
+		mode = hd_xml_prop(node, "mode");
+		type = hd_xml_prop(node, "type");
+		if (g_strcmp0(mode != NULL ? mode : "subsystem", "subsystem") != 0 ||
+		    g_strcmp0(type, "pci") != 0) {
+			g_debug("ignoring <hostdev mode='%s' type='%s'> at line %ld: not a PCI device",
+				mode != NULL ? mode : "subsystem", type != NULL ? type : "",
+				xmlGetLineNo(node));
+			return TRUE;
+		}
+		req = hd_parse_hostdev(node, error);
+	} else if (hd_xml_is_element(node, "interface")) {
+		type = hd_xml_prop(node, "type");
+		if (g_strcmp0(type, "hostdev") != 0) {
+			g_debug("ignoring <interface type='%s'> at line %ld: not a hostdev interface",
+				type != NULL ? type : "", xmlGetLineNo(node));
+			return TRUE;
+		}
+		req = hd_parse_hostdev_interface(node, error);
+	} else {
+		return TRUE;
+	}
+	return req != NULL && hd_domain_add_request(domain, req, error);
+}
+
+static gboolean
+hd_parse_domain_element(HdDomain *domain, const xmlNode *root, GError **error)
+{
+	g_autoptr(GPtrArray) meta_devices =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
+	xmlNode *metadata = hd_xml_child(root, "metadata");
+	xmlNode *devices = hd_xml_child(root, "devices");
+
+	domain->type = hd_xml_prop(root, "type");
+	domain->name = hd_xml_child_text(root, "name");
+	domain->uuid = hd_xml_child_text(root, "uuid");
+	domain->hypervisor = hd_hypervisor_from_type(domain->type);
+	if (domain->type == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "domain XML: <domain> has no type attribute");
+		return FALSE;
+	}
+	if (metadata != NULL && !hd_parse_metadata(metadata, domain, meta_devices, error))
+		return FALSE;
+	for (xmlNode *n = devices != NULL ? devices->children : NULL; n != NULL; n = n->next) {
+		if (!hd_parse_device_element(domain, n, error))
+			return FALSE;
+	}
+	return hd_domain_merge_metadata(domain, meta_devices, error);
+}
+
+/* <network><forward mode='hostdev'><address type='pci' .../>...: a VF pool */
+static gboolean
+hd_parse_network_element(HdDomain *domain, const xmlNode *root, GError **error)
+{
+	xmlNode *forward = hd_xml_child(root, "forward");
+	g_autofree gchar *mode = forward != NULL ? hd_xml_prop(forward, "mode") : NULL;
+	gboolean managed = FALSE;
+
+	domain->name = hd_xml_child_text(root, "name");
+	domain->uuid = hd_xml_child_text(root, "uuid");
+	if (g_strcmp0(mode, "hostdev") != 0)
+		return TRUE;
+	if (!hd_xml_prop_bool(forward, "managed", FALSE, &managed, error))
+		return FALSE;
+	for (xmlNode *n = forward->children; n != NULL; n = n->next) {
+		g_autoptr(HdDeviceRequest) req = NULL;
+
+		if (!hd_xml_is_element(n, "address"))
+			continue;
+		req = hd_device_request_new(HD_SOURCE_NETWORK, n);
+		req->managed = managed;
+		if (!hd_parse_pci_address(n, &req->address, error) ||
+		    !hd_parse_backend(forward, &req->backend, error)) {
+			hd_prefix_element(error, n);
+			return FALSE;
+		}
+		if (!hd_domain_add_request(domain, g_steal_pointer(&req), error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* <networkport><plug type='hostdev-pci' managed=...><address .../></plug> */
+static gboolean
+hd_parse_networkport_element(HdDomain *domain, const xmlNode *root, GError **error)
+{
+	xmlNode *owner = hd_xml_child(root, "owner");
+	xmlNode *plug = hd_xml_child(root, "plug");
+	xmlNode *address = plug != NULL ? hd_xml_child(plug, "address") : NULL;
+	g_autofree gchar *type = plug != NULL ? hd_xml_prop(plug, "type") : NULL;
+	g_autoptr(HdDeviceRequest) req = NULL;
+
+	if (owner != NULL) {
+		domain->name = hd_xml_child_text(owner, "name");
+		domain->uuid = hd_xml_child_text(owner, "uuid");
+	}
+	if (g_strcmp0(type, "hostdev-pci") != 0)
+		return TRUE;
+	req = hd_device_request_new(HD_SOURCE_NETWORK, plug);
+	if (address == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "missing <address/>");
+		hd_prefix_element(error, plug);
+		return FALSE;
+	}
+	if (!hd_parse_pci_address(address, &req->address, error) ||
+	    !hd_xml_prop_bool(plug, "managed", FALSE, &req->managed, error) ||
+	    !hd_parse_backend(plug, &req->backend, error)) {
+		hd_prefix_element(error, plug);
+		return FALSE;
+	}
+	return hd_domain_add_request(domain, g_steal_pointer(&req), error);
+}
+
+HdDomain *
+hd_domain_parse(const char *xml, gsize len, GError **error)
+{
+	g_autoptr(xmlDoc) doc = hd_xml_read(xml, len, error);
+	g_autoptr(HdDomain) domain = NULL;
+	xmlNode *root;
+	gboolean ok;
+
+	if (doc == NULL)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	domain = g_new0(HdDomain, 1);
+	domain->root_element = g_strdup((const char *)root->name);
+	domain->requests = g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
+	domain->vf_requests = g_array_new(FALSE, FALSE, sizeof(HdVfRequest));
+	domain->by_address = g_hash_table_new(g_direct_hash, g_direct_equal);
+
+	if (hd_xml_is_element(root, "domain"))
+		ok = hd_parse_domain_element(domain, root, error);
+	else if (hd_xml_is_element(root, "hostdev") || hd_xml_is_element(root, "interface"))
+		ok = hd_parse_device_element(domain, root, error);
+	else if (hd_xml_is_element(root, "network"))
+		ok = hd_parse_network_element(domain, root, error);
+	else if (hd_xml_is_element(root, "networkport"))
+		ok = hd_parse_networkport_element(domain, root, error);
+	else {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "domain XML: unexpected root element <%s>: expected <domain>",
+			    (const char *)root->name);
+		ok = FALSE;
+	}
+	return ok ? g_steal_pointer(&domain) : NULL;
+}
+
+HdDomain *
+hd_domain_parse_file(const char *path, GError **error)
+{
+	g_autofree gchar *contents = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &contents, &len, error))
+		return NULL;
+	return hd_domain_parse(contents, len, error);
+}
+
+void
+hd_domain_free(HdDomain *domain)
+{
+	if (domain == NULL)
+		return;
+	g_free(domain->root_element);
+	g_free(domain->name);
+	g_free(domain->uuid);
+	g_free(domain->type);
+	if (domain->requests != NULL)
+		g_ptr_array_unref(domain->requests);
+	if (domain->vf_requests != NULL)
+		g_array_unref(domain->vf_requests);
+	if (domain->by_address != NULL)
+		g_hash_table_unref(domain->by_address);
+	g_free(domain);
+}
+
+HdDeviceRequest *
+hd_domain_find_request(HdDomain *domain, const HdAddress *addr)
+{
+	return g_hash_table_lookup(domain->by_address, GUINT_TO_POINTER(hd_address_key(addr)));
+}
+
+const char *
+hd_hypervisor_to_string(HdHypervisor hypervisor)
+{
+	switch (hypervisor) {
+	case HD_HYPERVISOR_KVM:
+		return "kvm";
+	case HD_HYPERVISOR_XEN:
+		return "xen";
+	case HD_HYPERVISOR_UNKNOWN:
+	default:
+		return "unknown";
+	}
+}
+
+const char *
+hd_source_to_string(HdSource source)
+{
+	switch (source) {
+	case HD_SOURCE_HOSTDEV:
+		return "hostdev";
+	case HD_SOURCE_INTERFACE:
+		return "interface";
+	case HD_SOURCE_METADATA:
+		return "metadata";
+	case HD_SOURCE_NETWORK:
+	default:
+		return "network";
+	}
+}
+
+const char *
+hd_backend_to_string(HdBackend backend)
+{
+	switch (backend) {
+	case HD_BACKEND_VFIO:
+		return "vfio";
+	case HD_BACKEND_XEN:
+		return "xen";
+	case HD_BACKEND_KVM:
+		return "kvm";
+	case HD_BACKEND_DEFAULT:
+	default:
+		return NULL;
+	}
+}

@@ -1,0 +1,98 @@
+/*
+ * hd-domain.h: the PCI devices a libvirt domain asks for
+ *
+ * The model holds what the XML says and nothing about the host: whether a
+ * device exists, and what to do with it, is the engine's business.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "hd-address.h"
+
+/* Our metadata namespace (schema: xml/hostdev-hook.rng) */
+#define HD_METADATA_NS "urn:hostdev-hook:1"
+
+typedef enum {
+	HD_HYPERVISOR_UNKNOWN,
+	HD_HYPERVISOR_KVM, /* <domain type='kvm'> or 'qemu' */
+	HD_HYPERVISOR_XEN, /* <domain type='xen'> */
+} HdHypervisor;
+
+/* Which element asked for the device */
+typedef enum {
+	HD_SOURCE_HOSTDEV,   /* <hostdev mode='subsystem' type='pci'> */
+	HD_SOURCE_INTERFACE, /* <interface type='hostdev'> */
+	HD_SOURCE_METADATA,  /* <hd:device> with no libvirt element */
+	HD_SOURCE_NETWORK,   /* <forward mode='hostdev'> pool or <plug type='hostdev-pci'> */
+} HdSource;
+
+/* libvirt's <driver name=...> on a hostdev (virDeviceHostdevPCIDriverName) */
+typedef enum {
+	HD_BACKEND_DEFAULT,
+	HD_BACKEND_VFIO,
+	HD_BACKEND_XEN,
+	HD_BACKEND_KVM, /* legacy assignment, refused by libvirt since 5.7 */
+} HdBackend;
+
+typedef enum {
+	HD_VLAN_NATIVE_NONE,
+	HD_VLAN_NATIVE_TAGGED,
+	HD_VLAN_NATIVE_UNTAGGED,
+} HdVlanNative;
+
+typedef struct {
+	guint id;
+	HdVlanNative native_mode;
+} HdVlanTag;
+
+typedef struct {
+	HdAddress address;
+	HdSource source;
+	guint line; /* of the requesting element, for messages */
+	gboolean managed;
+	HdBackend backend;
+	gboolean permissive; /* writeFiltering='no', or our metadata */
+
+	/* <interface type='hostdev'> only */
+	gchar *mac;	   /* lower case, NULL when absent */
+	GArray *vlan_tags; /* of HdVlanTag, empty when absent */
+	gboolean vlan_trunk;
+	gboolean has_virtualport;
+
+	/* from <hd:device> */
+	gboolean has_metadata;
+	gchar *target_driver; /* stub driver to bind to, NULL for the default */
+	gboolean take_group;
+	gboolean force;
+} HdDeviceRequest;
+
+/* <hd:vfs pf=... count=...>: create VFs on a PF before binding */
+typedef struct {
+	HdAddress pf;
+	guint count;
+} HdVfRequest;
+
+typedef struct {
+	gchar *root_element; /* "domain", "hostdev", "interface", ... */
+	gchar *name;	     /* NULL for a device snippet */
+	gchar *uuid;
+	gchar *type; /* libvirt's domain type, verbatim */
+	HdHypervisor hypervisor;
+	GPtrArray *requests; /* of HdDeviceRequest, document order */
+	GArray *vf_requests; /* of HdVfRequest */
+	GHashTable *by_address; /* hd_address_key() -> HdDeviceRequest */
+} HdDomain;
+
+HdDomain *hd_domain_parse(const char *xml, gsize len, GError **error);
+HdDomain *hd_domain_parse_file(const char *path, GError **error);
+void hd_domain_free(HdDomain *domain);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDomain, hd_domain_free)
+
+HdDeviceRequest *hd_domain_find_request(HdDomain *domain, const HdAddress *addr);
+
+const char *hd_hypervisor_to_string(HdHypervisor hypervisor);
+const char *hd_source_to_string(HdSource source);
+const char *hd_backend_to_string(HdBackend backend);
