@@ -41,7 +41,10 @@ hd_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
 	const char *file = g_getenv(HD_LOG_FILE_ENV);
 	g_autofree gchar *line = NULL;
 
-	if (g_log_writer_default_would_drop(level, hd_log_field(fields, n_fields, "GLIB_DOMAIN")))
+	/* GLib hides INFO unless G_MESSAGES_DEBUG is set, but every action we
+	 * take is an INFO record the administrator must find: hide DEBUG only */
+	if ((level & G_LOG_LEVEL_DEBUG) &&
+	    g_log_writer_default_would_drop(level, hd_log_field(fields, n_fields, "GLIB_DOMAIN")))
 		return G_LOG_WRITER_HANDLED;
 	if (file == NULL && g_log_writer_journald(level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
 		return G_LOG_WRITER_HANDLED;

@@ -47,8 +47,11 @@ gboolean
 hd_plugin_runner_check(const HdPlugin *plugin, HdContext *ctx, const HdPlanDevice *dev, GError **error)
 {
 	GError *local = NULL;
+	gboolean ok;
 
 	if (plugin->check == NULL)
 		return TRUE;
-	return hd_plugin_runner_finish(plugin, "check", plugin->check(ctx, dev, &local), local, error);
+	/* two statements: argument evaluation order is unspecified in C */
+	ok = plugin->check(ctx, dev, &local);
+	return hd_plugin_runner_finish(plugin, "check", ok, local, error);
 }

@@ -1,0 +1,297 @@
+/*
+ * test-plan.c: what prepare would do, against the fake sysfs in fixtures/
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <json-glib/json-glib.h>
+#include <unistd.h>
+
+#include "hd-plan.h"
+#include "test-helpers.h"
+
+typedef struct {
+	HdContext *ctx;
+} PlanFixture;
+
+static void
+plan_fixture_setup(PlanFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *sysfs = test_fixture_sysfs();
+
+	fx->ctx = hd_context_new(sysfs, "/nonexistent/policy.conf", &error);
+	g_assert_no_error(error);
+}
+
+static void
+plan_fixture_teardown(PlanFixture *fx, gconstpointer data)
+{
+	hd_context_free(fx->ctx);
+}
+
+static HdPlan *
+plan_for(PlanFixture *fx, const char *type, const char *metadata, const char *devices)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *xml = test_domain_xml(type, metadata, devices);
+	g_autoptr(HdDomain) domain = hd_domain_parse(xml, strlen(xml), &error);
+	HdPlan *plan;
+
+	g_assert_no_error(error);
+	plan = hd_plan_new(fx->ctx, g_steal_pointer(&domain), &error);
+	g_assert_no_error(error);
+	return plan;
+}
+
+#define META(attrs) "<hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'><hd:device " attrs "/></hd:hostdev-hook>"
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *metadata;
+	const char *devices;
+	const char *action;
+	const char *current_driver; /* NULL: none */
+	gboolean already_bound;
+} action_cases[] = {
+	{"unmanaged-nic", "kvm", NULL, TEST_HOSTDEV("no", "bus='1'"), "vfio-pci", "e1000e", FALSE},
+	{"qemu-type", "qemu", NULL, TEST_HOSTDEV("no", "bus='1'"), "vfio-pci", "e1000e", FALSE},
+	{"managed", "kvm", NULL, TEST_HOSTDEV("yes", "bus='2'"), "skip: managed by libvirt", "nvme", FALSE},
+	{"missing", "kvm", NULL, TEST_HOSTDEV("no", "bus='9'"), "error: no such PCI device on this host", NULL, FALSE},
+	{"bridge", "kvm", NULL, TEST_HOSTDEV("no", "slot='0x1c'"),
+	 "error: a PCI bridge cannot be assigned; only endpoints can", "pcieport", FALSE},
+	{"already-vfio", "kvm", NULL, TEST_HOSTDEV("no", "bus='4'"), "vfio-pci", "vfio-pci", TRUE},
+	{"unbound", "kvm", NULL, TEST_HOSTDEV("no", "bus='6'"), "vfio-pci", NULL, FALSE},
+	{"multifunction-endpoint", "kvm", NULL, TEST_HOSTDEV("no", "bus='3' function='1'"), "vfio-pci", "snd_hda_intel", FALSE},
+	{"xen", "xen", NULL, TEST_HOSTDEV("no", "bus='1'"), "pciback", "e1000e", FALSE},
+	{"xen-with-vfio-driver", "xen", NULL,
+	 "<hostdev mode='subsystem' type='pci'><driver name='vfio'/><source><address bus='1'/></source></hostdev>",
+	 "error: pciback: <driver name='vfio'/> is for KVM domains, not Xen", "e1000e", FALSE},
+	{"kvm-with-xen-driver", "kvm", NULL,
+	 "<hostdev mode='subsystem' type='pci'><driver name='xen'/><source><address bus='1'/></source></hostdev>",
+	 "error: vfio-pci: <driver name='xen'/> is for Xen domains, not KVM", "e1000e", FALSE},
+	{"legacy-kvm-driver", "kvm", NULL,
+	 "<hostdev mode='subsystem' type='pci'><driver name='kvm'/><source><address bus='1'/></source></hostdev>",
+	 "error: vfio-pci: <driver name='kvm'/> is legacy KVM assignment, removed from libvirt and Linux; "
+	 "use <driver name='vfio'/> or no <driver>", "e1000e", FALSE},
+	{"lxc", "lxc", NULL, TEST_HOSTDEV("no", "bus='1'"),
+	 "error: domain type 'lxc' is not supported: hostdev-hook serves kvm, qemu and xen", "e1000e", FALSE},
+	{"metadata-driver", "kvm", META("address='0000:01:00.0' driver='mlx5_vfio_pci'"),
+	 TEST_HOSTDEV("no", "bus='1'"), "mlx5_vfio_pci", "e1000e", FALSE},
+	{"metadata-only", "kvm", META("address='06:00.0'"), "", "vfio-pci", NULL, FALSE},
+};
+
+static void
+test_plan_action(PlanFixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autoptr(HdPlan) plan = plan_for(fx, action_cases[i].type, action_cases[i].metadata,
+					  action_cases[i].devices);
+	const HdPlanDevice *dev;
+	g_autofree gchar *action = NULL;
+
+	g_assert_cmpuint(plan->devices->len, ==, 1);
+	dev = g_ptr_array_index(plan->devices, 0);
+	action = hd_plan_device_action_string(dev);
+	g_assert_cmpstr(action, ==, action_cases[i].action);
+	g_assert_cmpstr(dev->info->driver, ==, action_cases[i].current_driver);
+	g_assert_cmpint(dev->already_bound, ==, action_cases[i].already_bound);
+	g_assert_true((hd_plan_first_error(plan) == dev) == (dev->action == HD_ACTION_ERROR));
+}
+
+static void
+test_plan_protected_by_policy(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *sysfs = test_fixture_sysfs();
+	g_autofree gchar *policy_path = NULL;
+	g_autoptr(HdContext) ctx = NULL;
+	g_autofree gchar *xml = test_domain_xml("kvm", META("address='0000:01:00.0' force='yes'"),
+						TEST_HOSTDEV("no", "bus='1'"));
+	g_autoptr(HdDomain) domain = hd_domain_parse(xml, strlen(xml), &error);
+	g_autoptr(HdPlan) plan = NULL;
+	int fd = g_file_open_tmp("hd-policy-XXXXXX", &policy_path, &error);
+
+	g_assert_no_error(error);
+	close(fd);
+	g_file_set_contents(policy_path, "[protect]\ndevices=0000:01:00.0\n", -1, &error);
+	g_assert_no_error(error);
+	ctx = hd_context_new(sysfs, policy_path, &error);
+	g_assert_no_error(error);
+	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(hd_plan_first_error(plan));
+	g_assert_cmpstr(hd_plan_first_error(plan)->reason, ==, "protected by the host's hostdev-hook policy");
+	unlink(policy_path);
+}
+
+static void
+test_plan_identity(PlanFixture *fx, gconstpointer data)
+{
+	g_autoptr(HdPlan) plan = plan_for(fx, "kvm", NULL, TEST_HOSTDEV("no", "bus='1'"));
+	const HdPlanDevice *dev = g_ptr_array_index(plan->devices, 0);
+
+	g_assert_true(dev->info->exists);
+	g_assert_cmphex(dev->info->identity.vendor_id, ==, 0x8086);
+	g_assert_cmphex(dev->info->identity.device_id, ==, 0x10d3);
+	g_assert_cmphex(dev->info->identity.class_code, ==, 0x0200);
+	g_assert_cmpstr(dev->info->identity.vendor_name, ==, "Intel Corporation");
+	g_assert_cmpstr(dev->info->identity.device_name, ==, "82574L Gigabit Network Connection");
+	g_assert_cmpstr(dev->info->iommu_group, ==, "1");
+	g_assert_cmpstr(dev->info->bdf, ==, "0000:01:00.0");
+}
+
+static JsonObject *
+json_device(JsonNode *root, guint index)
+{
+	JsonArray *devices = json_object_get_array_member(json_node_get_object(root), "devices");
+
+	return json_array_get_object_element(devices, index);
+}
+
+static void
+test_plan_json(PlanFixture *fx, gconstpointer data)
+{
+	static const char *const keys[] = {"address", "source", "managed", "driver", "permissive",
+					   "mac", "vlan", "exists", "current_driver", "iommu_group",
+					   "action"};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdPlan) plan = plan_for(
+	    fx, "kvm", NULL,
+	    TEST_HOSTDEV("no", "bus='1'")
+	    "<interface type='hostdev'><mac address='52:54:00:AA:bb:01'/>"
+	    "<source><address type='pci' bus='4'/></source>"
+	    "<vlan trunk='yes'><tag id='42'/><tag id='7' nativeMode='untagged'/></vlan></interface>"
+	    TEST_HOSTDEV("no", "bus='9'"));
+	g_autofree gchar *json = hd_plan_to_json(plan);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *nic, *iface, *missing;
+	JsonArray *vlan;
+
+	json_parser_load_from_data(parser, json, -1, &error);
+	g_assert_no_error(error);
+	nic = json_device(json_parser_get_root(parser), 0);
+	iface = json_device(json_parser_get_root(parser), 1);
+	missing = json_device(json_parser_get_root(parser), 2);
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		g_assert_true(json_object_has_member(nic, keys[i]));
+		g_assert_true(json_object_has_member(missing, keys[i]));
+	}
+	g_assert_cmpstr(json_object_get_string_member(nic, "address"), ==, "0000:01:00.0");
+	g_assert_cmpstr(json_object_get_string_member(nic, "source"), ==, "hostdev");
+	g_assert_cmpint(json_node_get_value_type(json_object_get_member(nic, "managed")), ==, G_TYPE_BOOLEAN);
+	g_assert_false(json_object_get_boolean_member(nic, "managed"));
+	g_assert_true(json_object_get_null_member(nic, "driver"));
+	g_assert_true(json_object_get_null_member(nic, "mac"));
+	g_assert_true(json_object_get_null_member(nic, "vlan"));
+	g_assert_cmpstr(json_object_get_string_member(nic, "action"), ==, "vfio-pci");
+	g_assert_cmpstr(json_object_get_string_member(nic, "iommu_group"), ==, "1");
+
+	g_assert_cmpstr(json_object_get_string_member(iface, "source"), ==, "interface");
+	g_assert_cmpstr(json_object_get_string_member(iface, "mac"), ==, "52:54:00:aa:bb:01");
+	vlan = json_object_get_array_member(iface, "vlan");
+	g_assert_cmpuint(json_array_get_length(vlan), ==, 2);
+	g_assert_cmpint(json_array_get_int_element(vlan, 0), ==, 42);
+	g_assert_cmpint(json_array_get_int_element(vlan, 1), ==, 7);
+	g_assert_true(json_object_get_boolean_member(iface, "already_bound"));
+
+	g_assert_false(json_object_get_boolean_member(missing, "exists"));
+	g_assert_true(json_object_get_null_member(missing, "current_driver"));
+	g_assert_true(json_object_get_null_member(missing, "iommu_group"));
+	g_assert_cmpstr(json_object_get_string_member(missing, "action"), ==,
+			"error: no such PCI device on this host");
+}
+
+/* ---- the command line --------------------------------------------------- */
+
+static void
+run_plan(TestRun *run, const char *xml, gboolean json)
+{
+	g_autofree gchar *bin = test_bin("hostdevctl");
+	g_autofree gchar *sysfs = test_fixture_sysfs();
+	const char *argv[] = {bin, "plan", "--sysfs-root", sysfs, "--policy", "/nonexistent",
+			      json ? "--json" : "-", json ? "-" : NULL, NULL};
+	g_autoptr(GBytes) input = g_bytes_new(xml, strlen(xml));
+
+	test_run(run, argv, input, NULL);
+}
+
+static void
+test_plan_cli_missing_device_is_not_an_error(void)
+{
+	g_auto(TestRun) run = {0};
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='9'"));
+
+	run_plan(&run, xml, FALSE);
+	g_assert_cmpint(run.exit_status, ==, 0);
+	g_assert_nonnull(strstr(run.out, "0000:09:00.0"));
+	g_assert_nonnull(strstr(run.out, "action: error: no such PCI device"));
+	g_assert_cmpstr(run.err, ==, "");
+}
+
+static void
+test_plan_cli_json_is_one_object(void)
+{
+	g_auto(TestRun) run = {0};
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='1'"));
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+
+	run_plan(&run, xml, TRUE);
+	g_assert_cmpint(run.exit_status, ==, 0);
+	json_parser_load_from_data(parser, run.out, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(json_object_get_string_member(json_device(json_parser_get_root(parser), 0),
+						      "current_driver"), ==, "e1000e");
+}
+
+static const struct {
+	const char *name;
+	const char *devices;
+	const char *message;
+} invalid_cases[] = {
+	{"duplicate", TEST_HOSTDEV("no", "bus='1'") TEST_HOSTDEV("no", "bus='0x01'"),
+	 "hostdevctl: -: 0000:01:00.0: requested twice, at lines 7 and 8\n"},
+	{"slot-out-of-range", TEST_HOSTDEV("no", "slot='0x20'"),
+	 "hostdevctl: -: <hostdev> at line 7: invalid slot '0x20': must be <= 0x1f\n"},
+	{"malformed", "<hostdev>", NULL},
+};
+
+static void
+test_plan_cli_invalid(gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_auto(TestRun) run = {0};
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, invalid_cases[i].devices);
+
+	run_plan(&run, xml, FALSE);
+	g_assert_cmpint(run.exit_status, !=, 0);
+	g_assert_cmpstr(run.out, ==, "");
+	test_assert_one_line(run.err);
+	if (invalid_cases[i].message != NULL)
+		g_assert_cmpstr(run.err, ==, invalid_cases[i].message);
+	else
+		g_assert_true(g_str_has_prefix(run.err, "hostdevctl: -: domain XML: line "));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(action_cases); i++) {
+		g_autofree gchar *path = g_strdup_printf("/plan/action/%s", action_cases[i].name);
+		g_test_add(path, PlanFixture, GUINT_TO_POINTER(i), plan_fixture_setup, test_plan_action,
+			   plan_fixture_teardown);
+	}
+	g_test_add_func("/plan/protected-by-policy", test_plan_protected_by_policy);
+	g_test_add("/plan/identity", PlanFixture, NULL, plan_fixture_setup, test_plan_identity,
+		   plan_fixture_teardown);
+	g_test_add("/plan/json", PlanFixture, NULL, plan_fixture_setup, test_plan_json, plan_fixture_teardown);
+	g_test_add_func("/plan/cli/missing-device-is-not-an-error", test_plan_cli_missing_device_is_not_an_error);
+	g_test_add_func("/plan/cli/json-is-one-object", test_plan_cli_json_is_one_object);
+	for (guint i = 0; i < G_N_ELEMENTS(invalid_cases); i++) {
+		g_autofree gchar *path = g_strdup_printf("/plan/cli/invalid/%s", invalid_cases[i].name);
+		g_test_add_data_func(path, GUINT_TO_POINTER(i), test_plan_cli_invalid);
+	}
+	return g_test_run();
+}
