@@ -63,6 +63,7 @@ hdctl_plan(int argc, char **argv)
 			     common.policy_path != NULL ? common.policy_path : HD_POLICY_FILE, &error);
 	if (ctx == NULL)
 		return hdctl_report_error("plan", error);
+	ctx->want_names = TRUE;
 	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
 	if (plan == NULL)
 		return hdctl_report_error(argv[1], error);

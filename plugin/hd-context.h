@@ -16,6 +16,9 @@ typedef struct {
 	HdPolicy *policy;
 	gchar *state_dir;
 	HdPci *pci; /* opened on first use: most hook runs never need it */
+	/* pci.ids names are for people: loading the database costs the hook
+	 * tens of milliseconds, so only the admin tool asks for them */
+	gboolean want_names;
 } HdContext;
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);

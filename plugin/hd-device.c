@@ -44,7 +44,7 @@ hd_device_info_read(HdContext *ctx, const HdAddress *addr, GError **error)
 		return g_steal_pointer(&info);
 
 	pci = hd_context_get_pci(ctx, error);
-	if (pci == NULL || !hd_pci_identify(pci, addr, &info->identity, error) ||
+	if (pci == NULL || !hd_pci_identify(pci, addr, ctx->want_names, &info->identity, error) ||
 	    !hd_device_read_optional_link(ctx, info->bdf, "driver", &info->driver, error) ||
 	    !hd_device_read_optional_link(ctx, info->bdf, "iommu_group", &info->iommu_group, error))
 		return NULL;

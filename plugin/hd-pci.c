@@ -136,9 +136,10 @@ hd_pci_lookup(HdPci *pci, int what, guint16 vendor_id, guint16 device_id)
 	return name != NULL ? g_strdup(name) : NULL;
 }
 
-/* vendor, device and class of a device the caller knows to exist */
+/* vendor, device and class of a device the caller knows to exist, and
+ * with @with_names their pci.ids names */
 gboolean
-hd_pci_identify(HdPci *pci, const HdAddress *addr, HdPciIdentity *out, GError **error)
+hd_pci_identify(HdPci *pci, const HdAddress *addr, gboolean with_names, HdPciIdentity *out, GError **error)
 {
 	HdPciFill fill = {0};
 	gboolean ok;
@@ -158,8 +159,10 @@ hd_pci_identify(HdPci *pci, const HdAddress *addr, HdPciIdentity *out, GError **
 		else
 			out->is_bridge = out->class_code == PCI_CLASS_BRIDGE_PCI ||
 					 out->class_code == PCI_CLASS_BRIDGE_CARDBUS;
-		out->vendor_name = hd_pci_lookup(pci, PCI_LOOKUP_VENDOR, out->vendor_id, 0);
-		out->device_name = hd_pci_lookup(pci, PCI_LOOKUP_DEVICE, out->vendor_id, out->device_id);
+		if (with_names) {
+			out->vendor_name = hd_pci_lookup(pci, PCI_LOOKUP_VENDOR, out->vendor_id, 0);
+			out->device_name = hd_pci_lookup(pci, PCI_LOOKUP_DEVICE, out->vendor_id, out->device_id);
+		}
 	}
 	pci_free_dev(fill.dev);
 	return ok;

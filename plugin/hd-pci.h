@@ -24,5 +24,9 @@ HdPci *hd_pci_new(const char *sysfs_root, GError **error);
 void hd_pci_free(HdPci *pci);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPci, hd_pci_free)
 
-gboolean hd_pci_identify(HdPci *pci, const HdAddress *addr, HdPciIdentity *out, GError **error);
+gboolean hd_pci_identify(HdPci *pci,
+			 const HdAddress *addr,
+			 gboolean with_names,
+			 HdPciIdentity *out,
+			 GError **error);
 void hd_pci_identity_clear(HdPciIdentity *identity);

@@ -21,6 +21,7 @@ plan_fixture_setup(PlanFixture *fx, gconstpointer data)
 
 	fx->ctx = hd_context_new(sysfs, "/nonexistent/policy.conf", &error);
 	g_assert_no_error(error);
+	fx->ctx->want_names = TRUE;
 }
 
 static void
