@@ -101,6 +101,29 @@ hd_exec_engine(char **argv, const char *xml, size_t len)
 	return errno;
 }
 
+/* decide what to do with a fully read document; execs the engine or
+ * returns the exit status */
+static int
+hd_dispatch(char **argv, HdHookOp op, const char *xml, size_t len, bool too_large)
+{
+	int err;
+
+	if (op == HD_HOOK_OP_IGNORE)
+		return 0;
+	if (too_large)
+		return op == HD_HOOK_OP_PREPARE
+			   ? hd_refuse(argv[1], "domain XML", "larger than 16 MiB, refused")
+			   : 0;
+	if (!hd_hook_xml_may_request_devices(xml, len))
+		return 0;
+
+	err = hd_exec_engine(argv, xml, len);
+	if (op == HD_HOOK_OP_PREPARE)
+		return hd_refuse(argv[1], HD_ENGINE_NAME, strerror(err));
+	fprintf(stderr, "hostdev-hook: %s: cannot run %s: %s\n", argv[1], HD_ENGINE_NAME, strerror(err));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,6 +132,7 @@ main(int argc, char **argv)
 	size_t len = 0;
 	bool too_large = false;
 	int err;
+	int status;
 
 	if (argc < 4) {
 		fprintf(stderr,
@@ -123,19 +147,7 @@ main(int argc, char **argv)
 	err = hd_hook_read_input(STDIN_FILENO, &xml, &len, &too_large);
 	if (err != 0)
 		return op == HD_HOOK_OP_PREPARE ? hd_refuse(argv[1], "domain XML", strerror(err)) : 0;
-	if (op == HD_HOOK_OP_IGNORE)
-		return 0;
-	if (too_large)
-		return op == HD_HOOK_OP_PREPARE
-			   ? hd_refuse(argv[1], "domain XML", "larger than 16 MiB, refused")
-			   : 0;
-	if (!hd_hook_xml_may_request_devices(xml, len))
-		return 0;
-
-	err = hd_exec_engine(argv, xml, len);
+	status = hd_dispatch(argv, op, xml, len, too_large);
 	free(xml);
-	if (op == HD_HOOK_OP_PREPARE)
-		return hd_refuse(argv[1], HD_ENGINE_NAME, strerror(err));
-	fprintf(stderr, "hostdev-hook: %s: cannot run %s: %s\n", argv[1], HD_ENGINE_NAME, strerror(err));
-	return 0;
+	return status;
 }
