@@ -55,7 +55,7 @@ hd_address_parse_hex_field(const char *text, gsize len, guint max, guint *out)
 {
 	guint value = 0;
 
-	if (len == 0)
+	if (len == 0 || len > (g_bit_storage(max) + 3) / 4) /* no more digits than max has */
 		return FALSE;
 	for (gsize i = 0; i < len; i++) {
 		int digit = g_ascii_xdigit_value(text[i]);

@@ -38,6 +38,16 @@ hd_xml_refuse_dtd(void *user_data,
 	xmlStopParser(ctxt);
 }
 
+/*
+ * libxml2 records every error in the context (read back below) and also
+ * hands it to this channel; some, such as its huge-text-node error, reach
+ * stderr despite XML_PARSE_NOERROR.  The hook's stderr must stay one line.
+ */
+static void
+hd_xml_silence(void *user_data, xmlErrorPtr error)
+{
+}
+
 static xmlDoc *
 hd_xml_read(const char *xml, gsize len, GError **error)
 {
@@ -57,6 +67,7 @@ hd_xml_read(const char *xml, gsize len, GError **error)
 		return NULL;
 	}
 	ctxt->sax->internalSubset = hd_xml_refuse_dtd;
+	ctxt->sax->serror = hd_xml_silence;
 	ctxt->_private = GINT_TO_POINTER(FALSE);
 
 	/* no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE: entities stay
@@ -299,7 +310,7 @@ hd_parse_mac(const xmlNode *iface, gchar **out, GError **error)
 
 	if (value == NULL)
 		return TRUE;
-	if (strlen(value) != 17 ||
+	if (!g_regex_match_simple("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$", value, G_REGEX_DOLLAR_ENDONLY, 0) ||
 	    sscanf(value, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx",
 		   &octets[0], &octets[1], &octets[2], &octets[3], &octets[4], &octets[5]) != 6) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -439,6 +450,62 @@ hd_parse_hostdev_interface(const xmlNode *node, GError **error)
 
 /* ---- our metadata ------------------------------------------------------ */
 
+/*
+ * Our elements are empty, but for the root, which holds only our elements.
+ * Text, a child or an attribute we do not know (or one in a namespace) would
+ * be an option silently unapplied, so each is refused, as the schema does.
+ */
+static void
+hd_meta_set_unknown_attribute(GError **error, const xmlAttr *attr)
+{
+	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unknown attribute '%s%s%s'",
+		    attr->ns != NULL && attr->ns->prefix != NULL ? (const char *)attr->ns->prefix : "",
+		    attr->ns != NULL && attr->ns->prefix != NULL ? ":" : "", (const char *)attr->name);
+}
+
+static gboolean
+hd_meta_check_attributes(const xmlNode *node, const char *const *allowed, GError **error)
+{
+	for (const xmlAttr *a = node->properties; a != NULL; a = a->next) {
+		if (a->ns == NULL && g_strv_contains(allowed, (const char *)a->name))
+			continue;
+		hd_meta_set_unknown_attribute(error, a);
+		hd_prefix_element(error, node);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+hd_meta_is_blank_text(const xmlNode *node)
+{
+	if (node->type != XML_TEXT_NODE && node->type != XML_CDATA_SECTION_NODE)
+		return FALSE;
+	for (const xmlChar *c = node->content; c != NULL && *c != '\0'; c++) {
+		if (!g_ascii_isspace(*c))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* nothing inside but comments and blanks */
+static gboolean
+hd_meta_check_empty(const xmlNode *node, GError **error)
+{
+	for (const xmlNode *n = node->children; n != NULL; n = n->next) {
+		if (n->type == XML_COMMENT_NODE || hd_meta_is_blank_text(n))
+			continue;
+		if (n->type == XML_ELEMENT_NODE)
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected <%s> inside",
+				    (const char *)n->name);
+		else
+			g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected text inside");
+		hd_prefix_element(error, node);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 typedef gboolean (*HdAttrHandler)(HdDeviceRequest *req, const char *value, GError **error);
 
 static gboolean
@@ -480,7 +547,7 @@ hd_meta_driver(HdDeviceRequest *req, const char *value, GError **error)
 {
 	gsize len = strlen(value);
 
-	if (len == 0 || len > 64 || strchr(value, '/') != NULL || value[0] == '.' ||
+	if (len == 0 || len > 64 || strchr(value, '/') != NULL || strchr(".-", value[0]) != NULL ||
 	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != len) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 			    "invalid driver='%s': not a kernel driver name", value);
@@ -514,7 +581,7 @@ hd_parse_meta_device(const xmlNode *node, GError **error)
 {
 	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_METADATA, node);
 
-	if (xmlHasProp(node, (const xmlChar *)"address") == NULL) {
+	if (xmlHasNsProp(node, (const xmlChar *)"address", NULL) == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "missing address='DDDD:BB:DD.F'");
 		hd_prefix_element(error, node);
 		return NULL;
@@ -523,7 +590,8 @@ hd_parse_meta_device(const xmlNode *node, GError **error)
 		g_autofree gchar *value = (gchar *)xmlNodeListGetString(node->doc, a->children, 1);
 		gboolean known = FALSE;
 
-		for (guint i = 0; i < G_N_ELEMENTS(hd_meta_device_attrs) && !known; i++) {
+		/* hd:address is not address: our attributes carry no namespace */
+		for (guint i = 0; i < G_N_ELEMENTS(hd_meta_device_attrs) && !known && a->ns == NULL; i++) {
 			if (g_strcmp0((const char *)a->name, hd_meta_device_attrs[i].name) != 0)
 				continue;
 			known = TRUE;
@@ -533,31 +601,38 @@ hd_parse_meta_device(const xmlNode *node, GError **error)
 			}
 		}
 		if (!known) {
-			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-				    "unknown attribute '%s'", (const char *)a->name);
+			hd_meta_set_unknown_attribute(error, a);
 			hd_prefix_element(error, node);
 			return NULL;
 		}
 	}
+	if (!hd_meta_check_empty(node, error))
+		return NULL;
 	req->has_metadata = TRUE;
 	return g_steal_pointer(&req);
 }
 
-/* <hd:vfs pf='0000:05:00.0' count='4'/> */
+/* <hd:vfs pf='0000:05:00.0' count='4'/>; count is decimal, as xsd:unsignedShort */
 static gboolean
 hd_parse_meta_vfs(const xmlNode *node, HdVfRequest *out, GError **error)
 {
+	static const char *const allowed[] = {"pf", "count", NULL};
 	g_autofree gchar *pf = hd_xml_prop(node, "pf");
 	g_autofree gchar *count = hd_xml_prop(node, "count");
+	guint64 value = 0;
 
+	if (!hd_meta_check_attributes(node, allowed, error) || !hd_meta_check_empty(node, error))
+		return FALSE;
 	if (pf == NULL || count == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "needs both pf='DDDD:BB:DD.F' and count='N'");
-	} else if (hd_address_parse_bdf(pf, &out->pf, error) &&
-		   hd_address_parse_component(count, "count", G_MAXUINT16, &out->count, error)) {
-		if (out->count > 0)
+	} else if (hd_address_parse_bdf(pf, &out->pf, error)) {
+		if (g_ascii_string_to_unsigned(g_strstrip(count), 10, 1, G_MAXUINT16, &value, NULL)) {
+			out->count = (guint)value;
 			return TRUE;
-		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "count must be at least 1");
+		}
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid count '%s': expected a decimal number from 1 to %u", count, G_MAXUINT16);
 	}
 	hd_prefix_element(error, node);
 	return FALSE;
@@ -575,9 +650,18 @@ hd_parse_metadata(const xmlNode *metadata, HdDomain *domain, GPtrArray *meta_dev
 				    (const char *)top->name, xmlGetLineNo(top), HD_METADATA_NS);
 			return FALSE;
 		}
+		static const char *const no_attributes[] = {NULL};
+
+		if (!hd_meta_check_attributes(top, no_attributes, error))
+			return FALSE;
 		for (xmlNode *n = top->children; n != NULL; n = n->next) {
-			if (n->type != XML_ELEMENT_NODE)
+			if (n->type == XML_COMMENT_NODE || hd_meta_is_blank_text(n))
 				continue;
+			if (n->type != XML_ELEMENT_NODE) {
+				g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected text inside");
+				hd_prefix_element(error, top);
+				return FALSE;
+			}
 			if (hd_xml_is_ours(n) && g_strcmp0((const char *)n->name, "device") == 0) {
 				HdDeviceRequest *req = hd_parse_meta_device(n, error);
 				if (req == NULL)
