@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <glib.h>
+#include <libkmod.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -23,3 +24,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DIR, closedir)
 
 typedef struct pci_access HdPciAccess;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPciAccess, pci_cleanup)
+
+typedef struct kmod_ctx HdKmodCtx;
+typedef struct kmod_list HdKmodList;
+typedef struct kmod_module HdKmodModule;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodCtx, kmod_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodList, kmod_module_unref_list)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodModule, kmod_module_unref)

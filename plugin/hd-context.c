@@ -5,6 +5,12 @@
  */
 #include "hd-context.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "hd-error.h"
+#include "hd-kmod.h"
+
 HdContext *
 hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 {
@@ -16,6 +22,7 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	ctx->policy = hd_policy_load(policy_path, error);
 	if (ctx->policy == NULL)
 		return NULL;
+	ctx->load_module = hd_kmod_load;
 	return g_steal_pointer(&ctx);
 }
 
@@ -37,4 +44,20 @@ hd_context_get_pci(HdContext *ctx, GError **error)
 	if (ctx->pci == NULL)
 		ctx->pci = hd_pci_new(hd_sysfs_get_root(ctx->sysfs), error);
 	return ctx->pci;
+}
+
+/* the journal's directory, created 0700 on first use: it says which devices
+ * the host lent to which domain, which is nobody else's business */
+gboolean
+hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error)
+{
+	if (g_mkdir_with_parents(state_dir, 0700) < 0) {
+		int errnum = errno;
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum),
+			    "cannot create state directory %s: %s", state_dir, g_strerror(errnum));
+		return FALSE;
+	}
+	g_free(ctx->state_dir);
+	ctx->state_dir = g_strdup(state_dir);
+	return TRUE;
 }

@@ -11,6 +11,9 @@
 #include "hd-policy.h"
 #include "hd-sysfs.h"
 
+/* loads a kernel module: libkmod on a host, a simulated kernel in tests */
+typedef gboolean (*HdModuleLoadFunc)(const char *module, gpointer user_data, GError **error);
+
 typedef struct {
 	HdSysfs *sysfs;
 	HdPolicy *policy;
@@ -19,9 +22,12 @@ typedef struct {
 	/* pci.ids names are for people: loading the database costs the hook
 	 * tens of milliseconds, so only the admin tool asks for them */
 	gboolean want_names;
+	HdModuleLoadFunc load_module;
+	gpointer load_module_data;
 } HdContext;
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);
+gboolean hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error);
 void hd_context_free(HdContext *ctx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdContext, hd_context_free)
 

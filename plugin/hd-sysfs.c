@@ -16,6 +16,8 @@
 
 struct _HdSysfs {
 	gchar *root;
+	HdSysfsWriteFunc write_func;
+	gpointer write_data;
 };
 
 /*
@@ -60,6 +62,13 @@ hd_sysfs_free(HdSysfs *sysfs)
 		return;
 	g_free(sysfs->root);
 	g_free(sysfs);
+}
+
+void
+hd_sysfs_set_write_func(HdSysfs *sysfs, HdSysfsWriteFunc func, gpointer user_data)
+{
+	sysfs->write_func = func;
+	sysfs->write_data = user_data;
 }
 
 const char *
@@ -121,6 +130,8 @@ hd_sysfs_write(HdSysfs *sysfs, const char *relpath, const char *value, GError **
 	ssize_t written;
 	int fd;
 
+	if (sysfs->write_func != NULL)
+		return sysfs->write_func(relpath, value, sysfs->write_data, error);
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		hd_sysfs_set_errno(error, errno, "open", path);

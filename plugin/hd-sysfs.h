@@ -16,7 +16,15 @@ typedef struct _HdSysfs HdSysfs;
 /* the environment variable the test suite sets; see hd_sysfs_new() */
 #define HD_TESTING_ENV "HOSTDEV_HOOK_TESTING"
 
+/*
+ * The unit tests' kernel: when set, called for every write instead of
+ * write(2), with the path relative to the root, so that a simulated sysfs
+ * reacts inside the write call as the kernel does (bind, unbind, probe).
+ */
+typedef gboolean (*HdSysfsWriteFunc)(const char *relpath, const char *value, gpointer user_data, GError **error);
+
 HdSysfs *hd_sysfs_new(const char *root, GError **error);
+void hd_sysfs_set_write_func(HdSysfs *sysfs, HdSysfsWriteFunc func, gpointer user_data);
 void hd_sysfs_free(HdSysfs *sysfs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdSysfs, hd_sysfs_free)
 
