@@ -32,6 +32,7 @@ typedef struct {
 	HdDomain *domain;
 	HdHypervisor hypervisor;
 	GPtrArray *devices; /* of HdPlanDevice, in request order */
+	GHashTable *owners; /* address -> domain, from every journal */
 } HdPlan;
 
 /* takes @domain, which the plan frees */

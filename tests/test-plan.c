@@ -63,7 +63,9 @@ static const struct {
 	 "error: a PCI bridge cannot be assigned; only endpoints can", "pcieport", FALSE},
 	{"already-vfio", "kvm", NULL, TEST_HOSTDEV("no", "bus='4'"), "vfio-pci", "vfio-pci", TRUE},
 	{"unbound", "kvm", NULL, TEST_HOSTDEV("no", "bus='6'"), "vfio-pci", NULL, FALSE},
-	{"multifunction-endpoint", "kvm", NULL, TEST_HOSTDEV("no", "bus='3' function='1'"), "vfio-pci", "snd_hda_intel", FALSE},
+	{"group-not-viable", "kvm", NULL, TEST_HOSTDEV("no", "bus='3' function='1'"),
+	 "error: IOMMU group 3 is not viable: 0000:03:00.0 (nouveau) still serves the host; ask for it too, "
+	 "or set take-group='yes' in the domain's hostdev-hook metadata", "snd_hda_intel", FALSE},
 	{"xen", "xen", NULL, TEST_HOSTDEV("no", "bus='1'"), "pciback", "e1000e", FALSE},
 	{"xen-with-vfio-driver", "xen", NULL,
 	 "<hostdev mode='subsystem' type='pci'><driver name='vfio'/><source><address bus='1'/></source></hostdev>",
@@ -98,6 +100,30 @@ test_plan_action(PlanFixture *fx, gconstpointer data)
 	g_assert_cmpstr(dev->info->driver, ==, action_cases[i].current_driver);
 	g_assert_cmpint(dev->already_bound, ==, action_cases[i].already_bound);
 	g_assert_true((hd_plan_first_error(plan) == dev) == (dev->action == HD_ACTION_ERROR));
+}
+
+/* the GPU's function 0 is not a bridge, so it blocks its audio function's
+ * group until it is asked for or taken along */
+static void
+test_plan_group_whole(PlanFixture *fx, gconstpointer data)
+{
+	g_autoptr(HdPlan) both = plan_for(fx, "kvm", NULL,
+					  TEST_HOSTDEV("no", "bus='3' function='1'") TEST_HOSTDEV("no", "bus='3'"));
+	g_autoptr(HdPlan) taken = plan_for(fx, "kvm", META("address='0000:03:00.1' take-group='yes'"),
+					   TEST_HOSTDEV("no", "bus='3' function='1'"));
+	const HdPlanDevice *companion;
+
+	g_assert_null(hd_plan_first_error(both));
+	g_assert_cmpuint(both->devices->len, ==, 2);
+
+	g_assert_null(hd_plan_first_error(taken));
+	g_assert_cmpuint(taken->devices->len, ==, 2);
+	companion = g_ptr_array_index(taken->devices, 1);
+	g_assert_cmpstr(companion->info->bdf, ==, "0000:03:00.0");
+	g_assert_cmpint(companion->request->source, ==, HD_SOURCE_GROUP);
+	g_assert_cmpint(companion->action, ==, HD_ACTION_BIND);
+	g_assert_cmpstr(companion->target_driver, ==, "vfio-pci");
+	g_assert_cmpstr(companion->info->driver, ==, "nouveau");
 }
 
 static void
@@ -285,6 +311,8 @@ main(int argc, char **argv)
 			   plan_fixture_teardown);
 	}
 	g_test_add_func("/plan/protected-by-policy", test_plan_protected_by_policy);
+	g_test_add("/plan/group-whole", PlanFixture, NULL, plan_fixture_setup, test_plan_group_whole,
+		   plan_fixture_teardown);
 	g_test_add("/plan/identity", PlanFixture, NULL, plan_fixture_setup, test_plan_identity,
 		   plan_fixture_teardown);
 	g_test_add("/plan/json", PlanFixture, NULL, plan_fixture_setup, test_plan_json, plan_fixture_teardown);

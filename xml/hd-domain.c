@@ -937,6 +937,22 @@ hd_domain_find_request(HdDomain *domain, const HdAddress *addr)
 	return g_hash_table_lookup(domain->by_address, GUINT_TO_POINTER(hd_address_key(addr)));
 }
 
+/* a device of @of's IOMMU group, to be bound and restored with it */
+HdDeviceRequest *
+hd_domain_add_group_companion(HdDomain *domain, const HdAddress *addr, const HdDeviceRequest *of)
+{
+	HdDeviceRequest *req = g_new0(HdDeviceRequest, 1);
+
+	req->address = *addr;
+	req->source = HD_SOURCE_GROUP;
+	req->line = of->line;
+	req->vlan_tags = g_array_new(FALSE, FALSE, sizeof(HdVlanTag));
+	req->target_driver = g_strdup(of->target_driver);
+	g_hash_table_insert(domain->by_address, GUINT_TO_POINTER(hd_address_key(addr)), req);
+	g_ptr_array_add(domain->requests, req);
+	return req;
+}
+
 const char *
 hd_hypervisor_to_string(HdHypervisor hypervisor)
 {
@@ -961,6 +977,8 @@ hd_source_to_string(HdSource source)
 		return "interface";
 	case HD_SOURCE_METADATA:
 		return "metadata";
+	case HD_SOURCE_GROUP:
+		return "group";
 	case HD_SOURCE_NETWORK:
 	default:
 		return "network";

@@ -27,6 +27,7 @@ typedef enum {
 	HD_SOURCE_INTERFACE, /* <interface type='hostdev'> */
 	HD_SOURCE_METADATA,  /* <hd:device> with no libvirt element */
 	HD_SOURCE_NETWORK,   /* <forward mode='hostdev'> pool or <plug type='hostdev-pci'> */
+	HD_SOURCE_GROUP,     /* taken with a requested device, by take-group='yes' */
 } HdSource;
 
 /* libvirt's <driver name=...> on a hostdev (virDeviceHostdevPCIDriverName) */
@@ -92,6 +93,7 @@ void hd_domain_free(HdDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDomain, hd_domain_free)
 
 HdDeviceRequest *hd_domain_find_request(HdDomain *domain, const HdAddress *addr);
+HdDeviceRequest *hd_domain_add_group_companion(HdDomain *domain, const HdAddress *addr, const HdDeviceRequest *of);
 
 const char *hd_hypervisor_to_string(HdHypervisor hypervisor);
 const char *hd_source_to_string(HdSource source);

@@ -1,0 +1,228 @@
+/*
+ * hd-bind.c: moving one PCI device between drivers through sysfs
+ *
+ * The sequence is libvirt's (virPCIDeviceBindWithDriverOverride): write
+ * driver_override, unbind, write drivers_probe.  Unlike libvirt we then
+ * verify, because drivers_probe reports success even when no driver takes
+ * the device, and we restore the exact original driver, which a bare
+ * reprobe does not promise.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-bind.h"
+
+#include "hd-device.h"
+#include "hd-error.h"
+#include "hd-log.h"
+
+#define HD_BIND_POLL_US 5000
+
+static gchar *
+hd_bind_attr(const char *bdf, const char *attribute)
+{
+	return hd_device_attr_path(bdf, attribute);
+}
+
+/* the bound driver (NULL: none) and driver_override (NULL: unset) */
+gboolean
+hd_bind_read_state(HdContext *ctx, const char *bdf, gchar **driver, gchar **override, GError **error)
+{
+	g_autofree gchar *driver_link = hd_bind_attr(bdf, "driver");
+	g_autofree gchar *override_path = hd_bind_attr(bdf, "driver_override");
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *name = hd_sysfs_read_link_name(ctx->sysfs, driver_link, &local);
+	g_autofree gchar *value = NULL;
+
+	if (name == NULL && !g_error_matches(local, HD_ERROR, HD_ERROR_NOT_FOUND)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (override != NULL) {
+		value = hd_sysfs_read(ctx->sysfs, override_path, error);
+		if (value == NULL)
+			return FALSE;
+		/* the kernel shows an unset override as "(null)" */
+		*override = g_strcmp0(value, "(null)") != 0 && *value != '\0' ? g_steal_pointer(&value) : NULL;
+	}
+	*driver = g_steal_pointer(&name);
+	return TRUE;
+}
+
+static gboolean
+hd_driver_is_loaded(HdContext *ctx, const char *driver)
+{
+	g_autofree gchar *dir = g_build_filename("bus", "pci", "drivers", driver, NULL);
+
+	return hd_sysfs_exists(ctx->sysfs, dir);
+}
+
+/* load the driver's module when the kernel does not know the driver yet */
+gboolean
+hd_bind_ensure_driver(HdContext *ctx, const char *driver, GError **error)
+{
+	if (hd_driver_is_loaded(ctx, driver))
+		return TRUE;
+	if (!ctx->load_module(driver, ctx->load_module_data, error))
+		return FALSE;
+	if (hd_driver_is_loaded(ctx, driver))
+		return TRUE;
+	g_set_error(error, HD_ERROR, HD_ERROR_NOT_FOUND,
+		    "module %s loaded, but no PCI driver of that name appeared", driver);
+	return FALSE;
+}
+
+/*
+ * Wait, boundedly, for the kernel to show @want bound.  Probing runs
+ * asynchronously for some drivers, so "no driver yet" is worth waiting for;
+ * another driver is the kernel's final answer.  FALSE with no error: @seen
+ * is what the device has instead.
+ */
+static gboolean
+hd_bind_wait_for(HdContext *ctx, const char *bdf, const char *want, gchar **seen, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)ctx->policy->bind_timeout_ms * 1000;
+
+	for (;;) {
+		g_autofree gchar *driver = NULL;
+
+		if (!hd_bind_read_state(ctx, bdf, &driver, NULL, error))
+			return FALSE;
+		if (g_strcmp0(driver, want) == 0)
+			return TRUE;
+		if (driver != NULL || g_get_monotonic_time() >= deadline) {
+			*seen = g_steal_pointer(&driver);
+			return FALSE;
+		}
+		g_usleep(HD_BIND_POLL_US);
+	}
+}
+
+static gboolean
+hd_bind_step(HdStepFunc step, gpointer step_data, HdJournalStep which, GError **error)
+{
+	return step == NULL || step(which, step_data, error);
+}
+
+static gboolean
+hd_bind_unbind(HdContext *ctx, const char *bdf, GError **error)
+{
+	g_autofree gchar *unbind = hd_bind_attr(bdf, "driver/unbind");
+
+	return hd_sysfs_write(ctx->sysfs, unbind, bdf, error);
+}
+
+static gboolean
+hd_bind_probe(HdContext *ctx, const char *bdf, GError **error)
+{
+	return hd_sysfs_write(ctx->sysfs, "bus/pci/drivers_probe", bdf, error);
+}
+
+gboolean
+hd_bind_with_override(HdContext *ctx,
+		      const char *bdf,
+		      const char *driver,
+		      HdStepFunc step,
+		      gpointer step_data,
+		      GError **error)
+{
+	g_autofree gchar *override = hd_bind_attr(bdf, "driver_override");
+	g_autofree gchar *current = NULL;
+	g_autofree gchar *seen = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!hd_bind_ensure_driver(ctx, driver, error) ||
+	    !hd_bind_read_state(ctx, bdf, &current, NULL, error))
+		return FALSE;
+	if (!hd_bind_step(step, step_data, HD_JOURNAL_SET_OVERRIDE, error) ||
+	    !hd_sysfs_write(ctx->sysfs, override, driver, error))
+		return FALSE;
+	if (current != NULL &&
+	    (!hd_bind_step(step, step_data, HD_JOURNAL_UNBIND, error) || !hd_bind_unbind(ctx, bdf, error)))
+		return FALSE;
+	if (!hd_bind_step(step, step_data, HD_JOURNAL_PROBE, error) || !hd_bind_probe(ctx, bdf, error))
+		return FALSE;
+	if (hd_bind_wait_for(ctx, bdf, driver, &seen, &local))
+		return TRUE;
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	g_set_error(error, HD_ERROR, HD_ERROR_FAILED,
+		    "%s did not take the device within %u ms (driver now: %s)", driver,
+		    ctx->policy->bind_timeout_ms, seen != NULL ? seen : "none");
+	return FALSE;
+}
+
+/* the original driver may have to be asked by name: the kernel's own choice
+ * after a reprobe can be another driver, or none if its module is gone */
+static gboolean
+hd_bind_explicitly(HdContext *ctx, const char *bdf, const char *driver, GError **error)
+{
+	g_autofree gchar *bind = g_build_filename("bus", "pci", "drivers", driver, "bind", NULL);
+	g_autofree gchar *current = NULL;
+	g_autofree gchar *seen = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (!hd_bind_read_state(ctx, bdf, &current, NULL, error))
+		return FALSE;
+	if (current != NULL && !hd_bind_unbind(ctx, bdf, error))
+		return FALSE;
+	if (!hd_bind_ensure_driver(ctx, driver, error))
+		return FALSE;
+	/* a module load can bind the device by itself */
+	if (!hd_bind_read_state(ctx, bdf, &current, NULL, error))
+		return FALSE;
+	if (g_strcmp0(current, driver) == 0)
+		return TRUE;
+	if (!hd_sysfs_write(ctx->sysfs, bind, bdf, error))
+		return FALSE;
+	if (hd_bind_wait_for(ctx, bdf, driver, &seen, &local))
+		return TRUE;
+	if (local == NULL)
+		g_set_error(&local, HD_ERROR, HD_ERROR_FAILED, "%s did not take the device back (driver now: %s)",
+			    driver, seen != NULL ? seen : "none");
+	g_propagate_error(error, g_steal_pointer(&local));
+	return FALSE;
+}
+
+/*
+ * Put a device back as the journal found it, from whatever point a prepare
+ * reached: restore driver_override, leave the target driver, and get the
+ * original driver (or none) back.  Safe to repeat.
+ */
+gboolean
+hd_bind_restore(HdContext *ctx, const HdJournalEntry *entry, GError **error)
+{
+	const char *bdf = entry->address;
+	g_autofree gchar *override = hd_bind_attr(bdf, "driver_override");
+	g_autofree gchar *current = NULL;
+	g_autofree gchar *seen = NULL;
+	g_autoptr(GError) local = NULL;
+
+	/* "\n" clears an override, as libvirt writes it */
+	if (!hd_sysfs_write(ctx->sysfs, override,
+			    entry->original_override != NULL ? entry->original_override : "\n", error) ||
+	    !hd_bind_read_state(ctx, bdf, &current, NULL, error))
+		return FALSE;
+	if (g_strcmp0(current, entry->original_driver) == 0)
+		return TRUE;
+	if (current != NULL && !hd_bind_unbind(ctx, bdf, error))
+		return FALSE;
+	if (entry->original_driver == NULL)
+		return TRUE;
+	/* its module is gone (single-GPU scripts unload it): load it by name */
+	if (!hd_driver_is_loaded(ctx, entry->original_driver))
+		return hd_bind_explicitly(ctx, bdf, entry->original_driver, error);
+	if (!hd_bind_probe(ctx, bdf, error))
+		return FALSE;
+	if (hd_bind_wait_for(ctx, bdf, entry->original_driver, &seen, &local))
+		return TRUE;
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	hd_log_action(G_LOG_LEVEL_INFO, NULL, bdf, "restore",
+		      "reprobe chose %s, not %s: binding %s explicitly", seen != NULL ? seen : "no driver",
+		      entry->original_driver, entry->original_driver);
+	return hd_bind_explicitly(ctx, bdf, entry->original_driver, error);
+}

@@ -1,0 +1,387 @@
+/*
+ * hd-journal.c: what we changed on the host, written down before we change it
+ *
+ * The file is JSON, replaced atomically: written to a temporary file,
+ * fsync'ed, renamed over the old one, and the directory fsync'ed, so that
+ * a crash leaves either the old or the new journal, never half of one.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "hd-error.h"
+
+#define HD_JOURNAL_SUFFIX ".journal"
+#define HD_JOURNAL_VERSION 1
+
+static const char *const hd_journal_steps[] = {
+	[HD_JOURNAL_RECORDED] = "recorded",
+	[HD_JOURNAL_SET_OVERRIDE] = "set-override",
+	[HD_JOURNAL_UNBIND] = "unbind",
+	[HD_JOURNAL_PROBE] = "probe",
+	[HD_JOURNAL_BOUND] = "bound",
+};
+
+const char *
+hd_journal_step_to_string(HdJournalStep step)
+{
+	return hd_journal_steps[step];
+}
+
+static void
+hd_journal_entry_free(HdJournalEntry *entry)
+{
+	g_free(entry->address);
+	g_free(entry->original_driver);
+	g_free(entry->original_override);
+	g_free(entry->target_driver);
+	g_free(entry);
+}
+
+void
+hd_journal_free(HdJournal *journal)
+{
+	if (journal == NULL)
+		return;
+	g_free(journal->path);
+	g_free(journal->domain);
+	g_free(journal->uuid);
+	g_ptr_array_unref(journal->entries);
+	g_free(journal);
+}
+
+/* libvirt refuses '/' in domain names; anything that could leave the state
+ * directory is refused here too, whoever asks */
+static gboolean
+hd_journal_check_name(const char *domain, GError **error)
+{
+	if (domain == NULL || *domain == '\0' || strchr(domain, '/') != NULL || domain[0] == '.') {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "domain name '%s' cannot name a journal file", domain != NULL ? domain : "");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static HdJournal *
+hd_journal_new(const char *state_dir, const char *domain)
+{
+	HdJournal *journal = g_new0(HdJournal, 1);
+	g_autofree gchar *name = g_strconcat(domain, HD_JOURNAL_SUFFIX, NULL);
+
+	journal->path = g_build_filename(state_dir, name, NULL);
+	journal->domain = g_strdup(domain);
+	journal->entries = g_ptr_array_new_with_free_func((GDestroyNotify)hd_journal_entry_free);
+	return journal;
+}
+
+static const char *
+hd_json_string(JsonObject *object, const char *member)
+{
+	JsonNode *node = json_object_get_member(object, member);
+
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+static gboolean
+hd_journal_parse_step(const char *text, HdJournalStep *out)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(hd_journal_steps); i++) {
+		if (g_strcmp0(text, hd_journal_steps[i]) == 0) {
+			*out = (HdJournalStep)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
+{
+	JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+	const char *address = object != NULL ? hd_json_string(object, "address") : NULL;
+	const char *target = object != NULL ? hd_json_string(object, "target_driver") : NULL;
+	HdJournalEntry *entry;
+	HdJournalStep step;
+
+	if (address == NULL || target == NULL ||
+	    !hd_journal_parse_step(hd_json_string(object, "step"), &step)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "a device entry lacks its address, target_driver or step");
+		return FALSE;
+	}
+	entry = hd_journal_add(journal, address, hd_json_string(object, "original_driver"),
+			       hd_json_string(object, "original_override"), target,
+			       json_object_get_boolean_member_with_default(object, "found_bound", FALSE));
+	entry->step = step;
+	return TRUE;
+}
+
+static gboolean
+hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) local = NULL;
+	JsonObject *root;
+	JsonArray *devices;
+
+	if (!json_parser_load_from_data(parser, contents, (gssize)len, &local)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "not valid JSON: %s", local->message);
+		return FALSE;
+	}
+	root = JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)) ? json_node_get_object(json_parser_get_root(parser)) : NULL;
+	devices = root != NULL && json_object_has_member(root, "devices") &&
+			  JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "devices"))
+		      ? json_object_get_array_member(root, "devices")
+		      : NULL;
+	if (devices == NULL || json_object_get_int_member_with_default(root, "version", 0) != HD_JOURNAL_VERSION) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "not a version 1 journal with a devices array");
+		return FALSE;
+	}
+	journal->uuid = g_strdup(hd_json_string(root, "uuid"));
+	for (guint i = 0; i < json_array_get_length(devices); i++) {
+		if (!hd_journal_parse_entry(journal, json_array_get_element(devices, i), error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* a domain without a journal file has nothing recorded: an empty journal */
+HdJournal *
+hd_journal_load(const char *state_dir, const char *domain, GError **error)
+{
+	g_autoptr(HdJournal) journal = NULL;
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) local = NULL;
+	gsize len = 0;
+
+	if (!hd_journal_check_name(domain, error))
+		return NULL;
+	journal = hd_journal_new(state_dir, domain);
+	if (!g_file_get_contents(journal->path, &contents, &len, &local)) {
+		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return g_steal_pointer(&journal);
+		g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "journal %s: %s", journal->path, local->message);
+		return NULL;
+	}
+	if (!hd_journal_parse(journal, contents, len, error)) {
+		g_prefix_error(error, "journal %s: ", journal->path);
+		return NULL;
+	}
+	return g_steal_pointer(&journal);
+}
+
+/* every domain's journal; a damaged one is an error, not an empty one,
+ * because it may be all that says a device is lent out */
+GPtrArray *
+hd_journal_load_all(const char *state_dir, GError **error)
+{
+	g_autoptr(GPtrArray) journals = g_ptr_array_new_with_free_func((GDestroyNotify)hd_journal_free);
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GDir) dir = g_dir_open(state_dir, 0, &local);
+	const char *name;
+
+	if (dir == NULL) {
+		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return g_steal_pointer(&journals);
+		g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "state directory %s: %s", state_dir, local->message);
+		return NULL;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *domain = NULL;
+		HdJournal *journal;
+
+		if (!g_str_has_suffix(name, HD_JOURNAL_SUFFIX) || name[0] == '.')
+			continue;
+		domain = g_strndup(name, strlen(name) - strlen(HD_JOURNAL_SUFFIX));
+		journal = hd_journal_load(state_dir, domain, error);
+		if (journal == NULL)
+			return NULL;
+		g_ptr_array_add(journals, journal);
+	}
+	return g_steal_pointer(&journals);
+}
+
+static void
+hd_json_set_string_or_null(JsonBuilder *builder, const char *member, const char *value)
+{
+	json_builder_set_member_name(builder, member);
+	if (value != NULL)
+		json_builder_add_string_value(builder, value);
+	else
+		json_builder_add_null_value(builder);
+}
+
+static gchar *
+hd_journal_to_json(HdJournal *journal)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "version");
+	json_builder_add_int_value(builder, HD_JOURNAL_VERSION);
+	hd_json_set_string_or_null(builder, "domain", journal->domain);
+	hd_json_set_string_or_null(builder, "uuid", journal->uuid);
+	json_builder_set_member_name(builder, "devices");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i);
+
+		json_builder_begin_object(builder);
+		hd_json_set_string_or_null(builder, "address", entry->address);
+		hd_json_set_string_or_null(builder, "original_driver", entry->original_driver);
+		hd_json_set_string_or_null(builder, "original_override", entry->original_override);
+		hd_json_set_string_or_null(builder, "target_driver", entry->target_driver);
+		json_builder_set_member_name(builder, "found_bound");
+		json_builder_add_boolean_value(builder, entry->found_bound);
+		hd_json_set_string_or_null(builder, "step", hd_journal_step_to_string(entry->step));
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	json_generator_set_root(generator, root);
+	json_generator_set_pretty(generator, TRUE);
+	return json_generator_to_data(generator, NULL);
+}
+
+/* the rename is durable only once the directory entry is */
+static gboolean
+hd_journal_sync_dir(const char *path, GError **error)
+{
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int errnum;
+
+	if (fd >= 0 && fsync(fd) == 0) {
+		close(fd);
+		return TRUE;
+	}
+	errnum = errno;
+	if (fd >= 0)
+		close(fd);
+	g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot sync %s: %s", dir, g_strerror(errnum));
+	return FALSE;
+}
+
+/* an empty journal is removed: no file means nothing is lent out */
+gboolean
+hd_journal_save(HdJournal *journal, GError **error)
+{
+	g_autofree gchar *json = NULL;
+	g_autoptr(GError) local = NULL;
+
+	if (journal->entries->len == 0) {
+		if (unlink(journal->path) < 0 && errno != ENOENT) {
+			int errnum = errno;
+			g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot remove %s: %s",
+				    journal->path, g_strerror(errnum));
+			return FALSE;
+		}
+		return hd_journal_sync_dir(journal->path, error);
+	}
+	json = hd_journal_to_json(journal);
+	if (!g_file_set_contents_full(journal->path, json, -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
+				      &local)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "cannot write journal: %s", local->message);
+		return FALSE;
+	}
+	return hd_journal_sync_dir(journal->path, error);
+}
+
+HdJournalEntry *
+hd_journal_add(HdJournal *journal,
+	       const char *address,
+	       const char *original_driver,
+	       const char *original_override,
+	       const char *target_driver,
+	       gboolean found_bound)
+{
+	HdJournalEntry *entry = g_new0(HdJournalEntry, 1);
+
+	entry->address = g_strdup(address);
+	entry->original_driver = g_strdup(original_driver);
+	entry->original_override = g_strdup(original_override);
+	entry->target_driver = g_strdup(target_driver);
+	entry->found_bound = found_bound;
+	entry->step = found_bound ? HD_JOURNAL_BOUND : HD_JOURNAL_RECORDED;
+	g_ptr_array_add(journal->entries, entry);
+	return entry;
+}
+
+HdJournalEntry *
+hd_journal_find(HdJournal *journal, const char *address)
+{
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i);
+		if (g_strcmp0(entry->address, address) == 0)
+			return entry;
+	}
+	return NULL;
+}
+
+void
+hd_journal_remove(HdJournal *journal, HdJournalEntry *entry)
+{
+	g_ptr_array_remove(journal->entries, entry);
+}
+
+/* ---- the lock ---------------------------------------------------------- */
+
+struct _HdStateLock {
+	int fd;
+};
+
+/*
+ * One lock for the whole state directory, held from the first check to the
+ * last journal write: two domains asking for the same device must see each
+ * other's journal, and an IOMMU group spans domains' requests.
+ */
+HdStateLock *
+hd_state_lock_acquire(const char *state_dir, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(state_dir, "lock", NULL);
+	HdStateLock *lock;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int rc;
+
+	if (fd < 0) {
+		int errnum = errno;
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot open %s: %s", path, g_strerror(errnum));
+		return NULL;
+	}
+	do {
+		rc = flock(fd, LOCK_EX);
+	} while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		int errnum = errno;
+		close(fd);
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot lock %s: %s", path, g_strerror(errnum));
+		return NULL;
+	}
+	lock = g_new0(HdStateLock, 1);
+	lock->fd = fd;
+	return lock;
+}
+
+void
+hd_state_lock_release(HdStateLock *lock)
+{
+	if (lock == NULL)
+		return;
+	close(lock->fd); /* drops the flock */
+	g_free(lock);
+}
