@@ -48,6 +48,7 @@ main(int argc, char **argv)
 		.sub_operation = argv[3],
 		.sysfs_root = hd_env_or("HOSTDEV_HOOK_SYSFS_ROOT", "/sys"),
 		.policy_path = hd_env_or("HOSTDEV_HOOK_POLICY", HD_POLICY_FILE),
+		.state_dir = hd_env_or("HOSTDEV_HOOK_STATE_DIR", HD_STATE_DIR),
 	};
 	err = hd_hook_read_input(STDIN_FILENO, &xml, &len, &too_large);
 	if (err != 0 || too_large)

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hd-config.h"
 #include "hd-hook-op.h"
 
 #define HD_ENGINE_NAME "hostdev-hook-engine"
@@ -101,6 +102,14 @@ hd_exec_engine(char **argv, const char *xml, size_t len)
 	return errno;
 }
 
+static const char *
+hd_state_dir(void)
+{
+	const char *dir = getenv("HOSTDEV_HOOK_STATE_DIR");
+
+	return dir != NULL && *dir != '\0' ? dir : HD_STATE_DIR;
+}
+
 /* decide what to do with a fully read document; execs the engine or
  * returns the exit status */
 static int
@@ -108,14 +117,27 @@ hd_dispatch(char **argv, HdHookOp op, const char *xml, size_t len, bool too_larg
 {
 	int err;
 
-	if (op == HD_HOOK_OP_IGNORE)
+	switch (op) {
+	case HD_HOOK_OP_PREPARE:
+		if (too_large)
+			return hd_refuse(argv[1], "domain XML", "larger than 16 MiB, refused");
+		if (!hd_hook_xml_may_request_devices(xml, len))
+			return 0;
+		break;
+	case HD_HOOK_OP_RELEASE:
+	case HD_HOOK_OP_RECONNECT:
+		/* only a journal says what was lent out: without one there is
+		 * nothing to undo or check, whatever the document says */
+		if (!hd_hook_has_journal(hd_state_dir(), argv[1]))
+			return 0;
+		/* the journal is enough to release; an oversized document is dropped */
+		if (too_large)
+			len = 0;
+		break;
+	case HD_HOOK_OP_IGNORE:
+	default:
 		return 0;
-	if (too_large)
-		return op == HD_HOOK_OP_PREPARE
-			   ? hd_refuse(argv[1], "domain XML", "larger than 16 MiB, refused")
-			   : 0;
-	if (!hd_hook_xml_may_request_devices(xml, len))
-		return 0;
+	}
 
 	err = hd_exec_engine(argv, xml, len);
 	if (op == HD_HOOK_OP_PREPARE)

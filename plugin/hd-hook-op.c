@@ -6,6 +6,8 @@
 #include "hd-hook-op.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@ hd_hook_op_classify(const char *operation, const char *sub_operation)
 		return HD_HOOK_OP_PREPARE;
 	if (strcmp(operation, "release") == 0 && strcmp(sub_operation, "end") == 0)
 		return HD_HOOK_OP_RELEASE;
+	if (strcmp(operation, "reconnect") == 0 && strcmp(sub_operation, "begin") == 0)
+		return HD_HOOK_OP_RECONNECT;
 	return HD_HOOK_OP_IGNORE;
 }
 
@@ -121,4 +125,17 @@ hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large)
 	*out = buf;
 	*len = used;
 	return 0;
+}
+
+/* the journal's name is the engine's (hd-journal.c): <state_dir>/<domain>.journal */
+bool
+hd_hook_has_journal(const char *state_dir, const char *domain)
+{
+	char path[PATH_MAX];
+	int n;
+
+	if (strchr(domain, '/') != NULL || domain[0] == '.' || domain[0] == '\0')
+		return false;
+	n = snprintf(path, sizeof(path), "%s/%s.journal", state_dir, domain);
+	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
 }

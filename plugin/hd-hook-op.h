@@ -18,6 +18,7 @@ typedef enum {
 	HD_HOOK_OP_IGNORE,  /* start, started, stopped, migrate, restore, ... */
 	HD_HOOK_OP_PREPARE, /* "prepare begin": make the devices assignable */
 	HD_HOOK_OP_RELEASE, /* "release end": put them back */
+	HD_HOOK_OP_RECONNECT, /* "reconnect begin": libvirtd restarted; check the journal */
 } HdHookOp;
 
 typedef enum {
@@ -33,3 +34,6 @@ bool hd_hook_xml_may_request_devices(const char *xml, size_t len);
 /* read @fd to its end; keeps at most HD_HOOK_MAX_INPUT bytes and drains the
  * rest, so that libvirt never sees EPIPE.  Returns 0 or an errno value. */
 int hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large);
+
+/* does @domain have a journal in @state_dir, that is, devices lent out? */
+bool hd_hook_has_journal(const char *state_dir, const char *domain);

@@ -8,7 +8,9 @@
  */
 #include "hd-hook.h"
 
+#include "hd-engine.h"
 #include "hd-error.h"
+#include "hd-journal.h"
 #include "hd-log.h"
 #include "hd-plan.h"
 
@@ -34,10 +36,25 @@ hd_hook_check_driver(const HdHookArgs *args, const HdDomain *domain, GError **er
 	return FALSE;
 }
 
+/* the context and the state lock every acting operation needs */
+static HdContext *
+hd_hook_open(const HdHookArgs *args, HdStateLock **lock, GError **error)
+{
+	g_autoptr(HdContext) ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
+
+	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
+		return NULL;
+	*lock = hd_state_lock_acquire(ctx->state_dir, error);
+	if (*lock == NULL)
+		return NULL;
+	return g_steal_pointer(&ctx);
+}
+
 static gboolean
 hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **error)
 {
 	g_autoptr(HdDomain) domain = hd_domain_parse(xml, len, error);
+	g_autoptr(HdStateLock) lock = NULL;
 	g_autoptr(HdContext) ctx = NULL;
 	g_autoptr(HdPlan) plan = NULL;
 	const HdPlanDevice *refused;
@@ -51,7 +68,8 @@ hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **err
 	}
 	if (!hd_hook_check_driver(args, domain, error))
 		return FALSE;
-	ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
+	/* plan under the lock: ownership and groups must not change under us */
+	ctx = hd_hook_open(args, &lock, error);
 	if (ctx == NULL) {
 		g_prefix_error(error, "host: ");
 		return FALSE;
@@ -71,11 +89,53 @@ hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **err
 		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
 		g_autofree gchar *action = hd_plan_device_action_string(dev);
 
-		hd_log_action(G_LOG_LEVEL_INFO, args->domain_name, dev->info->bdf, "validate",
-			      "request from <%s> accepted: %s", hd_source_to_string(dev->request->source),
-			      action);
+		hd_log_action(G_LOG_LEVEL_INFO, args->domain_name, dev->info->bdf, "plan",
+			      "request from <%s>: %s", hd_source_to_string(dev->request->source), action);
 	}
-	return TRUE;
+	return hd_engine_prepare(ctx, plan, args->domain_name, error);
+}
+
+static gboolean
+hd_hook_release(const HdHookArgs *args, GError **error)
+{
+	g_autoptr(HdStateLock) lock = NULL;
+	g_autoptr(HdContext) ctx = hd_hook_open(args, &lock, error);
+
+	return ctx != NULL && hd_engine_release(ctx, args->domain_name, error);
+}
+
+/*
+ * libvirtd restarted while the domain ran.  Nothing is changed here: a
+ * failed reconnect hook makes libvirt kill the domain, so differences
+ * between the journal and the domain are logged for the administrator.
+ */
+static void
+hd_hook_reconnect(const HdHookArgs *args, const char *xml, gsize len)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdJournal) journal = hd_journal_load(args->state_dir, args->domain_name, &error);
+	g_autoptr(HdDomain) domain = journal != NULL ? hd_domain_parse(xml, len, &error) : NULL;
+
+	if (domain == NULL) {
+		hd_log_action(G_LOG_LEVEL_WARNING, args->domain_name, NULL, "reconnect",
+			      "cannot check the journal: %s", error->message);
+		return;
+	}
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i);
+		HdAddress addr;
+
+		if (entry->step != HD_JOURNAL_BOUND)
+			hd_log_action(G_LOG_LEVEL_WARNING, args->domain_name, entry->address, "reconnect",
+				      "journal shows an unfinished bind (step %s)",
+				      hd_journal_step_to_string(entry->step));
+		else if (hd_address_parse_bdf(entry->address, &addr, NULL) &&
+			 hd_domain_find_request(domain, &addr) == NULL)
+			hd_log_action(G_LOG_LEVEL_WARNING, args->domain_name, entry->address, "reconnect",
+				      "journalled for this domain, which no longer asks for it");
+	}
+	hd_log_action(G_LOG_LEVEL_INFO, args->domain_name, NULL, "reconnect",
+		      "%u device(s) recorded", journal->entries->len);
 }
 
 gboolean
@@ -88,9 +148,10 @@ hd_hook_run(const HdHookArgs *args, const char *xml, gsize len, GError **error)
 		ok = hd_hook_prepare(args, xml, len, error);
 		break;
 	case HD_HOOK_OP_RELEASE:
-		/* nothing is bound yet, so nothing is recorded to undo */
-		hd_log_action(G_LOG_LEVEL_INFO, args->domain_name, NULL, "release",
-			      "nothing to restore");
+		ok = hd_hook_release(args, error);
+		break;
+	case HD_HOOK_OP_RECONNECT:
+		hd_hook_reconnect(args, xml, len);
 		break;
 	case HD_HOOK_OP_IGNORE:
 	default:

@@ -16,6 +16,7 @@ typedef struct {
 	const char *sub_operation; /* argv[3] */
 	const char *sysfs_root;
 	const char *policy_path;
+	const char *state_dir;
 } HdHookArgs;
 
 /*

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
 	int exit_status;
@@ -63,6 +64,53 @@ static inline gchar *
 test_bin(const char *name)
 {
 	return g_build_filename(g_getenv("HOSTDEV_HOOK_BIN"), name, NULL);
+}
+
+/* copy a tree of directories, files and symlinks (kept as they are) */
+static inline void
+test_copy_tree(const char *src, const char *dst)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) dir = g_dir_open(src, 0, &error);
+	const char *name;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(g_mkdir_with_parents(dst, 0755), ==, 0);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *from = g_build_filename(src, name, NULL);
+		g_autofree gchar *to = g_build_filename(dst, name, NULL);
+		g_autofree gchar *target = g_file_read_link(from, NULL);
+		g_autofree gchar *contents = NULL;
+		gsize len = 0;
+
+		if (target != NULL) {
+			g_assert_cmpint(symlink(target, to), ==, 0);
+		} else if (g_file_test(from, G_FILE_TEST_IS_DIR)) {
+			test_copy_tree(from, to);
+		} else {
+			g_assert_true(g_file_get_contents(from, &contents, &len, NULL));
+			g_assert_true(g_file_set_contents(to, contents, (gssize)len, NULL));
+		}
+	}
+}
+
+/* remove a tree made by the tests: never follows symlinks */
+static inline void
+test_remove_tree(const char *path)
+{
+	g_autoptr(GDir) dir = NULL;
+	const char *name;
+
+	if (g_file_test(path, G_FILE_TEST_IS_SYMLINK) || !g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		unlink(path);
+		return;
+	}
+	dir = g_dir_open(path, 0, NULL);
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *child = g_build_filename(path, name, NULL);
+		test_remove_tree(child);
+	}
+	rmdir(path);
 }
 
 static inline gchar *

@@ -15,11 +15,12 @@
 #include "test-helpers.h"
 
 typedef struct {
-	gchar *tmpdir;
+	gchar *tmpdir; /* holds hooks/, a copy of the fake sysfs, the state dir and the log */
 	gchar *qemu_hook; /* <tmp>/hooks/qemu.d/50-hostdev-hook -> the build's binary */
 	gchar *libxl_hook;
 	gchar *log_file;
 	gchar *sysfs_env;
+	gchar *state_env;
 	gchar *log_env;
 } HookFixture;
 
@@ -39,10 +40,16 @@ static void
 hook_fixture_setup(HookFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *sysfs = test_fixture_sysfs();
+	g_autofree gchar *fixture = test_fixture_sysfs();
+	g_autofree gchar *sysfs = NULL;
 
 	fx->tmpdir = g_dir_make_tmp("hd-hook-XXXXXX", &error);
 	g_assert_no_error(error);
+	/* a copy: a prepare that gets as far as a write must not edit the
+	 * fixture in the source tree */
+	sysfs = g_build_filename(fx->tmpdir, "sys", NULL);
+	test_copy_tree(fixture, sysfs);
+	fx->state_env = g_strdup_printf("HOSTDEV_HOOK_STATE_DIR=%s/state", fx->tmpdir);
 	fx->qemu_hook = install_hook_link(fx->tmpdir, "qemu.d");
 	fx->libxl_hook = install_hook_link(fx->tmpdir, "libxl.d");
 	fx->log_file = g_build_filename(fx->tmpdir, "hook.log", NULL);
@@ -53,22 +60,13 @@ hook_fixture_setup(HookFixture *fx, gconstpointer data)
 static void
 hook_fixture_teardown(HookFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *qemu_dir = g_path_get_dirname(fx->qemu_hook);
-	g_autofree gchar *libxl_dir = g_path_get_dirname(fx->libxl_hook);
-	g_autofree gchar *hooks_dir = g_path_get_dirname(qemu_dir);
-
-	g_unlink(fx->qemu_hook);
-	g_unlink(fx->libxl_hook);
-	g_unlink(fx->log_file);
-	g_rmdir(qemu_dir);
-	g_rmdir(libxl_dir);
-	g_rmdir(hooks_dir);
-	g_rmdir(fx->tmpdir);
+	test_remove_tree(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->qemu_hook);
 	g_free(fx->libxl_hook);
 	g_free(fx->log_file);
 	g_free(fx->sysfs_env);
+	g_free(fx->state_env);
 	g_free(fx->log_env);
 }
 
@@ -76,7 +74,7 @@ hook_fixture_teardown(HookFixture *fx, gconstpointer data)
 static void
 run_hook(HookFixture *fx, TestRun *run, const char *hook, const char *const *ops, const char *xml)
 {
-	const char *env[] = {fx->sysfs_env, fx->log_env, "HOSTDEV_HOOK_POLICY=/nonexistent", NULL};
+	const char *env[] = {fx->sysfs_env, fx->state_env, fx->log_env, "HOSTDEV_HOOK_POLICY=/nonexistent", NULL};
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	g_autoptr(GBytes) input = xml != NULL ? g_bytes_new(xml, strlen(xml)) : NULL;
 
@@ -124,12 +122,13 @@ test_every_op_without_devices(HookFixture *fx, gconstpointer data)
 	}
 }
 
-/* with devices every operation but prepare still succeeds silently, and
- * migrate and restore print nothing, so libvirt keeps its XML */
+/* with devices every operation succeeds silently (the device is already on
+ * vfio-pci, so no kernel is needed), and migrate and restore print nothing,
+ * so libvirt keeps its XML */
 static void
 test_every_op_with_devices(HookFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='1'"));
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='4'"));
 
 	for (guint i = 0; i < G_N_ELEMENTS(all_ops); i++) {
 		g_auto(TestRun) run = {0};
@@ -145,7 +144,7 @@ test_extra_arguments_ignored(HookFixture *fx, gconstpointer data)
 	const char *ops[] = {"release", "end", "destroyed", "more", "and-more", NULL};
 	const char *prepare[] = {"prepare", "begin", "-", "unexpected", NULL};
 	const char *no_extra[] = {"prepare", "begin", NULL};
-	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='1'"));
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='4'"));
 	g_auto(TestRun) a = {0};
 	g_auto(TestRun) b = {0};
 	g_auto(TestRun) c = {0};
@@ -173,7 +172,7 @@ test_empty_stdin(HookFixture *fx, gconstpointer data)
 static void
 test_stdin_closed_early(HookFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='1'"));
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='4'"));
 	g_autofree gchar *half = g_strndup(xml, strstr(xml, "<source>") - xml);
 	g_auto(TestRun) prepare = {0};
 	g_auto(TestRun) release = {0};
@@ -204,17 +203,58 @@ static void
 test_prepare_valid_logs_each_device(HookFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *xml = test_domain_xml("kvm", NULL,
-						TEST_HOSTDEV("no", "bus='1'") TEST_HOSTDEV("yes", "bus='2'"));
+						TEST_HOSTDEV("no", "bus='4'") TEST_HOSTDEV("yes", "bus='2'"));
 	g_auto(TestRun) run = {0};
 	g_autofree gchar *log = NULL;
 
 	run_hook(fx, &run, fx->qemu_hook, all_ops[0], xml);
 	assert_silent_success(&run);
 	g_assert_true(g_file_get_contents(fx->log_file, &log, NULL, NULL));
-	g_assert_nonnull(strstr(log, "domain=vm1 device=0000:01:00.0 action=validate: "
-				     "request from <hostdev> accepted: vfio-pci\n"));
-	g_assert_nonnull(strstr(log, "domain=vm1 device=0000:02:00.0 action=validate: "
-				     "request from <hostdev> accepted: skip: managed by libvirt\n"));
+	g_assert_nonnull(strstr(log, "domain=vm1 device=0000:04:00.0 action=plan: "
+				     "request from <hostdev>: vfio-pci\n"));
+	g_assert_nonnull(strstr(log, "domain=vm1 device=0000:02:00.0 action=plan: "
+				     "request from <hostdev>: skip: managed by libvirt\n"));
+	g_assert_nonnull(strstr(log, "domain=vm1 device=0000:04:00.0 action=bind: "
+				     "already on vfio-pci: using it as found, and leaving it there\n"));
+}
+
+/* prepare journals even a device found on vfio-pci, so that no other
+ * domain can take it; release drops the journal and leaves the device;
+ * a second release, or one without prepare, has nothing to do */
+static void
+test_release_is_idempotent(HookFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='4'"));
+	g_autofree gchar *journal = g_build_filename(fx->tmpdir, "state", "vm1.journal", NULL);
+	g_autofree gchar *vm1 = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='4'"));
+	g_auto(GStrv) halves = g_strsplit(vm1, "<name>vm1</name>", 2);
+	g_autofree gchar *other = g_strjoinv("<name>vm2</name>", halves);
+	const char *other_hook[] = {"prepare", "begin", "-", NULL};
+	g_auto(TestRun) prepare = {0};
+	g_auto(TestRun) taken = {0};
+	g_auto(TestRun) release = {0};
+	g_auto(TestRun) again = {0};
+
+	run_hook(fx, &prepare, fx->qemu_hook, all_ops[0], xml);
+	assert_silent_success(&prepare);
+	g_assert_true(g_file_test(journal, G_FILE_TEST_EXISTS));
+
+	/* the same device for another domain: refused, naming the owner */
+	{
+		const char *env[] = {fx->sysfs_env, fx->state_env, fx->log_env, "HOSTDEV_HOOK_POLICY=/nonexistent", NULL};
+		const char *argv[] = {fx->qemu_hook, "vm2", other_hook[0], other_hook[1], other_hook[2], NULL};
+		g_autoptr(GBytes) input = g_bytes_new(other, strlen(other));
+		test_run(&taken, argv, input, env);
+	}
+	g_assert_cmpint(taken.exit_status, ==, 1);
+	g_assert_cmpstr(taken.err, ==,
+			"hostdev-hook: vm2: 0000:04:00.0: in use by domain 'vm1', which hostdev-hook prepared it for\n");
+
+	run_hook(fx, &release, fx->qemu_hook, all_ops[5], xml);
+	assert_silent_success(&release);
+	g_assert_false(g_file_test(journal, G_FILE_TEST_EXISTS));
+	run_hook(fx, &again, fx->qemu_hook, all_ops[5], xml);
+	assert_silent_success(&again);
 }
 
 static const struct {
@@ -328,6 +368,7 @@ main(int argc, char **argv)
 			   hook_fixture_teardown);
 	}
 	ADD_HOOK_TEST("/hook/prepare-refuses-oversized-input", test_prepare_refuses_oversized_input);
+	ADD_HOOK_TEST("/hook/release-is-idempotent", test_release_is_idempotent);
 	ADD_HOOK_TEST("/hook/real-sysfs-is-refused-under-tests", test_real_sysfs_is_refused_under_tests);
 	g_test_add_func("/hook/usage-without-arguments", test_usage_without_arguments);
 	return g_test_run();
