@@ -59,11 +59,9 @@ hdctl_plan(int argc, char **argv)
 	domain = hdctl_plan_read_domain(argv[1], &error);
 	if (domain == NULL)
 		return hdctl_report_error(argv[1], error);
-	ctx = hd_context_new(common.sysfs_root != NULL ? common.sysfs_root : "/sys",
-			     common.policy_path != NULL ? common.policy_path : HD_POLICY_FILE, &error);
+	ctx = hdctl_common_open(&common, &error);
 	if (ctx == NULL)
 		return hdctl_report_error("plan", error);
-	ctx->want_names = TRUE;
 	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
 	if (plan == NULL)
 		return hdctl_report_error(argv[1], error);

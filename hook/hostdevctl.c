@@ -17,6 +17,8 @@ static const struct {
 	const char *summary;
 } hdctl_commands[] = {
 	{"plan", hdctl_plan, "Show what prepare would do for a domain, changing nothing"},
+	{"status", hdctl_status, "List the devices lent to domains, with their drivers"},
+	{"recover", hdctl_recover, "Restore the devices of a domain that is not running"},
 };
 
 void
@@ -27,6 +29,8 @@ hdctl_common_add_entries(GOptionContext *context, HdctlCommon *common)
 		 "Read devices under DIR instead of /sys", "DIR"},
 		{"policy", 0, 0, G_OPTION_ARG_FILENAME, &common->policy_path,
 		 "Policy file (default " HD_POLICY_FILE ")", "FILE"},
+		{"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &common->state_dir,
+		 "Journal directory (default " HD_STATE_DIR ")", "DIR"},
 		{NULL},
 	};
 
@@ -38,6 +42,22 @@ hdctl_common_clear(HdctlCommon *common)
 {
 	g_clear_pointer(&common->sysfs_root, g_free);
 	g_clear_pointer(&common->policy_path, g_free);
+	g_clear_pointer(&common->state_dir, g_free);
+}
+
+/* the engine's context, with names for people to read */
+HdContext *
+hdctl_common_open(const HdctlCommon *common, GError **error)
+{
+	g_autoptr(HdContext) ctx = hd_context_new(common->sysfs_root != NULL ? common->sysfs_root : "/sys",
+						  common->policy_path != NULL ? common->policy_path : HD_POLICY_FILE,
+						  error);
+
+	if (ctx == NULL ||
+	    !hd_context_set_state_dir(ctx, common->state_dir != NULL ? common->state_dir : HD_STATE_DIR, error))
+		return NULL;
+	ctx->want_names = TRUE;
+	return g_steal_pointer(&ctx);
 }
 
 int

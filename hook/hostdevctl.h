@@ -7,9 +7,12 @@
 
 #include <glib.h>
 
+#include "hd-context.h"
+
 typedef struct {
 	gchar *sysfs_root;
 	gchar *policy_path;
+	gchar *state_dir;
 } HdctlCommon;
 
 typedef int (*HdctlCommand)(int argc, char **argv);
@@ -20,5 +23,8 @@ void hdctl_common_clear(HdctlCommon *common);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdctlCommon, hdctl_common_clear)
 
 int hdctl_report_error(const char *subject, const GError *error);
+HdContext *hdctl_common_open(const HdctlCommon *common, GError **error);
 
 int hdctl_plan(int argc, char **argv);
+int hdctl_status(int argc, char **argv);
+int hdctl_recover(int argc, char **argv);

@@ -5,9 +5,6 @@
  */
 #include "hd-context.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
-
 #include "hd-config.h"
 #include "hd-error.h"
 #include "hd-kmod.h"
@@ -47,8 +44,7 @@ hd_context_get_pci(HdContext *ctx, GError **error)
 	return ctx->pci;
 }
 
-/* the journal's directory, created 0700 on first use: it says which devices
- * the host lent to which domain, which is nobody else's business */
+/* the journals' directory; the state lock creates it when something acts */
 gboolean
 hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error)
 {
@@ -56,12 +52,6 @@ hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error)
 	if (g_getenv(HD_TESTING_ENV) != NULL && g_strcmp0(state_dir, HD_STATE_DIR) == 0) {
 		g_set_error(error, HD_ERROR, HD_ERROR_PERMISSION_DENIED,
 			    "refusing state directory %s under the test suite (%s is set)", state_dir, HD_TESTING_ENV);
-		return FALSE;
-	}
-	if (g_mkdir_with_parents(state_dir, 0700) < 0) {
-		int errnum = errno;
-		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum),
-			    "cannot create state directory %s: %s", state_dir, g_strerror(errnum));
 		return FALSE;
 	}
 	g_free(ctx->state_dir);

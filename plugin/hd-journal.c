@@ -355,9 +355,17 @@ hd_state_lock_acquire(const char *state_dir, GError **error)
 {
 	g_autofree gchar *path = g_build_filename(state_dir, "lock", NULL);
 	HdStateLock *lock;
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd;
 	int rc;
 
+	/* 0700: which devices are lent to which domain is nobody else's business */
+	if (g_mkdir_with_parents(state_dir, 0700) < 0) {
+		int errnum = errno;
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot create state directory %s: %s",
+			    state_dir, g_strerror(errnum));
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int errnum = errno;
 		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot open %s: %s", path, g_strerror(errnum));

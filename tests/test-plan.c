@@ -236,8 +236,9 @@ run_plan(TestRun *run, const char *xml, gboolean json)
 {
 	g_autofree gchar *bin = test_bin("hostdevctl");
 	g_autofree gchar *sysfs = test_fixture_sysfs();
+	/* no journal to read: nobody owns anything */
 	const char *argv[] = {bin, "plan", "--sysfs-root", sysfs, "--policy", "/nonexistent",
-			      json ? "--json" : "-", json ? "-" : NULL, NULL};
+			      "--state-dir", "/nonexistent/state", json ? "--json" : "-", json ? "-" : NULL, NULL};
 	g_autoptr(GBytes) input = g_bytes_new(xml, strlen(xml));
 
 	test_run(run, argv, input, NULL);

@@ -1,0 +1,158 @@
+/*
+ * hd-status.c: every device hostdev-hook has lent out, as the host sees it now
+ *
+ * The journals say what we did; sysfs says what is true.  Status shows
+ * both, so a device whose driver no longer matches its journal stands out.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-status.h"
+
+#include <json-glib/json-glib.h>
+
+#include "hd-device.h"
+#include "hd-journal.h"
+
+typedef struct {
+	const HdJournal *journal;
+	const HdJournalEntry *entry;
+	HdDeviceInfo *info;
+	const char *state;
+} HdStatusRow;
+
+static void
+hd_status_row_clear(HdStatusRow *row)
+{
+	hd_device_info_free(row->info);
+}
+
+/* "bound", "gone", "binding (step)" or "drifted: on X" */
+static const char *
+hd_status_state(const HdJournalEntry *entry, const HdDeviceInfo *info, gchar **owned)
+{
+	if (!info->exists)
+		return "gone from the host";
+	if (entry->step != HD_JOURNAL_BOUND) {
+		*owned = g_strdup_printf("unfinished (%s): run hostdevctl recover",
+					 hd_journal_step_to_string(entry->step));
+		return *owned;
+	}
+	if (g_strcmp0(info->driver, entry->target_driver) != 0) {
+		*owned = g_strdup_printf("drifted: now on %s", info->driver != NULL ? info->driver : "no driver");
+		return *owned;
+	}
+	return entry->found_bound ? "bound (found that way)" : "bound";
+}
+
+static GArray *
+hd_status_collect(HdContext *ctx, GPtrArray *journals, GPtrArray *strings, GError **error)
+{
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(HdStatusRow));
+
+	g_array_set_clear_func(rows, (GDestroyNotify)hd_status_row_clear);
+	for (guint i = 0; i < journals->len; i++) {
+		const HdJournal *journal = g_ptr_array_index(journals, i);
+		for (guint j = 0; j < journal->entries->len; j++) {
+			HdStatusRow row = {journal, g_ptr_array_index(journal->entries, j), NULL, NULL};
+			gchar *owned = NULL;
+			HdAddress addr;
+
+			if (!hd_address_parse_bdf(row.entry->address, &addr, error))
+				return NULL;
+			row.info = hd_device_info_read(ctx, &addr, error);
+			if (row.info == NULL)
+				return NULL;
+			row.state = hd_status_state(row.entry, row.info, &owned);
+			if (owned != NULL)
+				g_ptr_array_add(strings, owned);
+			g_array_append_val(rows, row);
+		}
+	}
+	return g_steal_pointer(&rows);
+}
+
+static const char *
+hd_or(const char *value, const char *fallback)
+{
+	return value != NULL ? value : fallback;
+}
+
+gchar *
+hd_status_to_text(HdContext *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, error);
+	g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) rows = journals != NULL ? hd_status_collect(ctx, journals, strings, error) : NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	if (rows == NULL)
+		return NULL;
+	if (rows->len == 0)
+		return g_strdup("no devices are lent to domains\n");
+	g_string_append_printf(out, "%-13s %-12s %-10s %-14s %-14s %-6s %s\n", "ADDRESS", "DOMAIN", "DEVICE",
+			       "DRIVER", "ORIGINAL", "GROUP", "STATE");
+	for (guint i = 0; i < rows->len; i++) {
+		const HdStatusRow *row = &g_array_index(rows, HdStatusRow, i);
+		g_autofree gchar *ids = row->info->exists ? g_strdup_printf("%04x:%04x", row->info->identity.vendor_id,
+									   row->info->identity.device_id)
+							  : g_strdup("-");
+
+		g_string_append_printf(out, "%-13s %-12s %-10s %-14s %-14s %-6s %s\n", row->entry->address,
+				       row->journal->domain, ids, hd_or(row->info->driver, "-"),
+				       hd_or(row->entry->original_driver, "-"), hd_or(row->info->iommu_group, "-"),
+				       row->state);
+		if (row->info->identity.device_name != NULL)
+			g_string_append_printf(out, "%-13s %s %s\n", "", hd_or(row->info->identity.vendor_name, ""),
+					       row->info->identity.device_name);
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void
+hd_json_member(JsonBuilder *builder, const char *name, const char *value)
+{
+	json_builder_set_member_name(builder, name);
+	if (value != NULL)
+		json_builder_add_string_value(builder, value);
+	else
+		json_builder_add_null_value(builder);
+}
+
+gchar *
+hd_status_to_json(HdContext *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, error);
+	g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) rows = journals != NULL ? hd_status_collect(ctx, journals, strings, error) : NULL;
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(JsonGenerator) generator = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	if (rows == NULL)
+		return NULL;
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "devices");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < rows->len; i++) {
+		const HdStatusRow *row = &g_array_index(rows, HdStatusRow, i);
+
+		json_builder_begin_object(builder);
+		hd_json_member(builder, "address", row->entry->address);
+		hd_json_member(builder, "domain", row->journal->domain);
+		hd_json_member(builder, "vendor_name", row->info->identity.vendor_name);
+		hd_json_member(builder, "device_name", row->info->identity.device_name);
+		hd_json_member(builder, "current_driver", row->info->driver);
+		hd_json_member(builder, "original_driver", row->entry->original_driver);
+		hd_json_member(builder, "target_driver", row->entry->target_driver);
+		hd_json_member(builder, "iommu_group", row->info->iommu_group);
+		hd_json_member(builder, "step", hd_journal_step_to_string(row->entry->step));
+		hd_json_member(builder, "state", row->state);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	root = json_builder_get_root(builder);
+	json_generator_set_root(generator, root);
+	json_generator_set_pretty(generator, TRUE);
+	return json_generator_to_data(generator, NULL);
+}
