@@ -56,13 +56,32 @@ hd_driver_is_loaded(HdContext *ctx, const char *driver)
 	return hd_sysfs_exists(ctx->sysfs, dir);
 }
 
+/* the module of a PCI driver whose name is not its module's */
+static const char *
+hd_driver_module(const char *driver)
+{
+	static const struct {
+		const char *driver;
+		const char *module;
+	} renamed[] = {
+		/* xen-pciback registers as "pciback" and has no alias by that name */
+		{"pciback", "xen-pciback"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(renamed); i++) {
+		if (g_strcmp0(driver, renamed[i].driver) == 0)
+			return renamed[i].module;
+	}
+	return driver;
+}
+
 /* load the driver's module when the kernel does not know the driver yet */
 gboolean
 hd_bind_ensure_driver(HdContext *ctx, const char *driver, GError **error)
 {
 	if (hd_driver_is_loaded(ctx, driver))
 		return TRUE;
-	if (!ctx->load_module(driver, ctx->load_module_data, error))
+	if (!ctx->load_module(hd_driver_module(driver), ctx->load_module_data, error))
 		return FALSE;
 	if (hd_driver_is_loaded(ctx, driver))
 		return TRUE;
@@ -133,6 +152,10 @@ hd_bind_with_override(HdContext *ctx,
 	if (!hd_bind_ensure_driver(ctx, driver, error) ||
 	    !hd_bind_read_state(ctx, bdf, &current, NULL, error))
 		return FALSE;
+	/* never unbind a device from the driver it should be on: a guest may
+	 * hold it, and vfio-pci's unbind then blocks until the guest lets go */
+	if (g_strcmp0(current, driver) == 0)
+		return TRUE;
 	if (!hd_bind_step(step, step_data, HD_JOURNAL_SET_OVERRIDE, error) ||
 	    !hd_sysfs_write(ctx->sysfs, override, driver, error))
 		return FALSE;
@@ -185,24 +208,16 @@ hd_bind_explicitly(HdContext *ctx, const char *bdf, const char *driver, GError *
 	return FALSE;
 }
 
-/*
- * Put a device back as the journal found it, from whatever point a prepare
- * reached: restore driver_override, leave the target driver, and get the
- * original driver (or none) back.  Safe to repeat.
- */
-gboolean
-hd_bind_restore(HdContext *ctx, const HdJournalEntry *entry, GError **error)
+/* with driver_override clear: from the current driver to the original one */
+static gboolean
+hd_bind_restore_driver(HdContext *ctx, const HdJournalEntry *entry, GError **error)
 {
 	const char *bdf = entry->address;
-	g_autofree gchar *override = hd_bind_attr(bdf, "driver_override");
 	g_autofree gchar *current = NULL;
 	g_autofree gchar *seen = NULL;
 	g_autoptr(GError) local = NULL;
 
-	/* "\n" clears an override, as libvirt writes it */
-	if (!hd_sysfs_write(ctx->sysfs, override,
-			    entry->original_override != NULL ? entry->original_override : "\n", error) ||
-	    !hd_bind_read_state(ctx, bdf, &current, NULL, error))
+	if (!hd_bind_read_state(ctx, bdf, &current, NULL, error))
 		return FALSE;
 	if (g_strcmp0(current, entry->original_driver) == 0)
 		return TRUE;
@@ -225,4 +240,25 @@ hd_bind_restore(HdContext *ctx, const HdJournalEntry *entry, GError **error)
 		      "reprobe chose %s, not %s: binding %s explicitly", seen != NULL ? seen : "no driver",
 		      entry->original_driver, entry->original_driver);
 	return hd_bind_explicitly(ctx, bdf, entry->original_driver, error);
+}
+
+/*
+ * Put a device back as the journal found it, from whatever point a prepare
+ * reached: leave the target driver, get the original driver (or none) back,
+ * and only then restore the original driver_override, because the kernel
+ * lets an override veto every other driver, the original one included.
+ * Safe to repeat.
+ */
+gboolean
+hd_bind_restore(HdContext *ctx, const HdJournalEntry *entry, GError **error)
+{
+	const char *bdf = entry->address;
+	g_autofree gchar *override = hd_bind_attr(bdf, "driver_override");
+
+	/* "\n" clears an override, as libvirt writes it */
+	if (!hd_sysfs_write(ctx->sysfs, override, "\n", error) ||
+	    !hd_bind_restore_driver(ctx, entry, error))
+		return FALSE;
+	return entry->original_override == NULL ||
+	       hd_sysfs_write(ctx->sysfs, override, entry->original_override, error);
 }
