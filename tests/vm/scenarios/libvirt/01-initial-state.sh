@@ -1,0 +1,1 @@
+../kvm/01-initial-state.sh

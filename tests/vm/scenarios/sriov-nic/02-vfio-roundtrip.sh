@@ -1,0 +1,1 @@
+../kvm/02-vfio-roundtrip.sh
