@@ -14,6 +14,8 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
+#include <netlink/cache.h>
+#include <netlink/socket.h>
 #include <pci/pci.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
@@ -31,3 +33,8 @@ typedef struct kmod_module HdKmodModule;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodCtx, kmod_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodList, kmod_module_unref_list)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodModule, kmod_module_unref)
+
+typedef struct nl_sock HdNlSock;
+typedef struct nl_cache HdNlCache;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdNlSock, nl_socket_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdNlCache, nl_cache_free)

@@ -8,6 +8,7 @@
 #include "hd-config.h"
 #include "hd-error.h"
 #include "hd-kmod.h"
+#include "hd-usage.h"
 
 HdContext *
 hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
@@ -21,6 +22,8 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	if (ctx->policy == NULL)
 		return NULL;
 	ctx->load_module = hd_kmod_load;
+	ctx->netdev_use = hd_usage_netdev_netlink;
+	ctx->proc_root = g_strdup("/proc");
 	return g_steal_pointer(&ctx);
 }
 
@@ -32,6 +35,7 @@ hd_context_free(HdContext *ctx)
 	hd_sysfs_free(ctx->sysfs);
 	hd_policy_free(ctx->policy);
 	g_free(ctx->state_dir);
+	g_free(ctx->proc_root);
 	hd_pci_free(ctx->pci);
 	g_free(ctx);
 }

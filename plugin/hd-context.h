@@ -14,8 +14,12 @@
 /* loads a kernel module: libkmod on a host, a simulated kernel in tests */
 typedef gboolean (*HdModuleLoadFunc)(const char *module, gpointer user_data, GError **error);
 
+/* how the host uses network interface @ifindex: netlink on a host */
+typedef gboolean (*HdNetdevUseFunc)(int ifindex, gpointer user_data, gchar **reason, GError **error);
+
 typedef struct {
 	HdSysfs *sysfs;
+	gchar *proc_root; /* "/proc": mounts and swaps, for the in-use checks */
 	HdPolicy *policy;
 	gchar *state_dir;
 	HdPci *pci; /* opened on first use: most hook runs never need it */
@@ -24,6 +28,8 @@ typedef struct {
 	gboolean want_names;
 	HdModuleLoadFunc load_module;
 	gpointer load_module_data;
+	HdNetdevUseFunc netdev_use;
+	gpointer netdev_use_data;
 } HdContext;
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);

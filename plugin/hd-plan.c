@@ -10,6 +10,7 @@
 #include "hd-error.h"
 #include "hd-journal.h"
 #include "hd-plugin-private.h"
+#include "hd-usage.h"
 
 static void
 hd_plan_device_free(HdPlanDevice *dev)
@@ -75,6 +76,23 @@ hd_plan_device_check_owner(const HdPlan *plan, HdPlanDevice *dev)
 	}
 }
 
+/* the host visibly uses it: refuse, unless the domain insists */
+static gboolean
+hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
+{
+	g_autofree gchar *reason = NULL;
+	g_autofree gchar *why = NULL;
+
+	if (!hd_usage_check(ctx, dev->info, &reason, error))
+		return FALSE;
+	if (reason == NULL)
+		return TRUE;
+	why = g_strdup_printf("in use by the host: %s; set force='yes' in the domain's hostdev-hook "
+			      "metadata to take it anyway", reason);
+	hd_plan_device_refuse(dev, why);
+	return TRUE;
+}
+
 /* decide one device; only a failure to read the host is an error here */
 static HdPlanDevice *
 hd_plan_device_new(HdContext *ctx, const HdPlan *plan, const HdDeviceRequest *req, GError **error)
@@ -113,6 +131,11 @@ hd_plan_device_new(HdContext *ctx, const HdPlan *plan, const HdDeviceRequest *re
 		hd_plan_device_refuse(dev, "a PCI bridge cannot be assigned; only endpoints can");
 	} else {
 		hd_plan_device_check_owner(plan, dev);
+	}
+	if (dev->action == HD_ACTION_BIND && !dev->already_bound && !req->force &&
+	    !hd_plan_device_check_usage(ctx, dev, error)) {
+		hd_plan_device_free(dev);
+		return NULL;
 	}
 	return dev;
 }

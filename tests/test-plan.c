@@ -229,6 +229,167 @@ test_plan_json(PlanFixture *fx, gconstpointer data)
 			"error: no such PCI device on this host");
 }
 
+/* ---- the host's own use of a device ------------------------------------- */
+
+typedef struct {
+	gchar *tmpdir;
+	gchar *sysfs;
+	HdContext *ctx;
+} UsageFixture;
+
+/* ifindex 7 has an address; every other interface is idle */
+static gboolean
+fake_netdev_use(int ifindex, gpointer user_data, gchar **reason, GError **error)
+{
+	*reason = ifindex == 7 ? g_strdup("has address 192.0.2.1/24") : NULL;
+	return TRUE;
+}
+
+static void
+usage_write(UsageFixture *fx, const char *relpath, const char *contents)
+{
+	g_autofree gchar *path = g_build_filename(fx->tmpdir, relpath, NULL);
+	g_autofree gchar *dir = g_path_get_dirname(path);
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(path, contents, -1, NULL));
+}
+
+static void
+usage_mkdir(UsageFixture *fx, const char *relpath)
+{
+	g_autofree gchar *path = g_build_filename(fx->tmpdir, relpath, NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(path, 0755), ==, 0);
+}
+
+/* the fixture tree, with an idle NIC and a disk, and a /proc of our own */
+static void
+usage_fixture_setup(UsageFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *fixture = test_fixture_sysfs();
+	g_autofree gchar *proc = NULL;
+
+	fx->tmpdir = g_dir_make_tmp("hd-usage-XXXXXX", &error);
+	g_assert_no_error(error);
+	fx->sysfs = g_build_filename(fx->tmpdir, "sys", NULL);
+	test_copy_tree(fixture, fx->sysfs);
+	usage_write(fx, "sys/bus/pci/devices/0000:01:00.0/net/eth0/ifindex", "3\n");
+	usage_write(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/dev", "259:0\n");
+	usage_mkdir(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/holders");
+	usage_write(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/nvme0n1p1/dev", "259:1\n");
+	usage_mkdir(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/nvme0n1p1/holders");
+	usage_write(fx, "proc/self/mountinfo", "22 1 0:21 / / rw - 9p hostroot rw\n");
+	usage_write(fx, "proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+
+	fx->ctx = hd_context_new(fx->sysfs, "/nonexistent/policy.conf", &error);
+	g_assert_no_error(error);
+	fx->ctx->netdev_use = fake_netdev_use;
+	proc = g_build_filename(fx->tmpdir, "proc", NULL);
+	g_free(fx->ctx->proc_root);
+	fx->ctx->proc_root = g_steal_pointer(&proc);
+}
+
+static void
+usage_fixture_teardown(UsageFixture *fx, gconstpointer data)
+{
+	hd_context_free(fx->ctx);
+	test_remove_tree(fx->tmpdir);
+	g_free(fx->tmpdir);
+	g_free(fx->sysfs);
+}
+
+static gchar *
+usage_action(UsageFixture *fx, const char *metadata, const char *devices)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *xml = test_domain_xml("kvm", metadata, devices);
+	g_autoptr(HdDomain) domain = hd_domain_parse(xml, strlen(xml), &error);
+	g_autoptr(HdPlan) plan = NULL;
+
+	g_assert_no_error(error);
+	plan = hd_plan_new(fx->ctx, g_steal_pointer(&domain), &error);
+	g_assert_no_error(error);
+	return hd_plan_device_action_string(g_ptr_array_index(plan->devices, 0));
+}
+
+#define IN_USE(why) "error: in use by the host: " why "; set force='yes' in the domain's hostdev-hook metadata to take it anyway"
+
+static void
+test_usage_idle_devices(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *nic = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='1'"));
+	g_autofree gchar *disk = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='2'"));
+
+	g_assert_cmpstr(nic, ==, "vfio-pci");
+	g_assert_cmpstr(disk, ==, "vfio-pci");
+}
+
+static void
+test_usage_nic_with_address(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *refused = NULL;
+	g_autofree gchar *forced = NULL;
+
+	usage_write(fx, "sys/bus/pci/devices/0000:01:00.0/net/eth0/ifindex", "7\n");
+	refused = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='1'"));
+	g_assert_cmpstr(refused, ==, IN_USE("network interface eth0 has address 192.0.2.1/24"));
+	forced = usage_action(fx, META("address='0000:01:00.0' force='yes'"), TEST_HOSTDEV("no", "bus='1'"));
+	g_assert_cmpstr(forced, ==, "vfio-pci");
+}
+
+static void
+test_usage_partition_mounted(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *action = NULL;
+
+	usage_write(fx, "proc/self/mountinfo",
+		    "22 1 0:21 / / rw - 9p hostroot rw\n41 22 259:1 / /srv rw,relatime - ext4 /dev/nvme0n1p1 rw\n");
+	action = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='2'"));
+	g_assert_cmpstr(action, ==, IN_USE("block device nvme0n1p1 is mounted on /srv"));
+}
+
+static void
+test_usage_disk_is_swap(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *action = NULL;
+
+	usage_write(fx, "proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+				      "/dev/nvme0n1                            disk\t\t1048572\t\t0\t\t-2\n");
+	action = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='2'"));
+	g_assert_cmpstr(action, ==, IN_USE("block device nvme0n1 is in use as swap"));
+}
+
+static void
+test_usage_disk_held(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *action = NULL;
+
+	usage_mkdir(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/holders/dm-0");
+	action = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='2'"));
+	g_assert_cmpstr(action, ==, IN_USE("block device nvme0n1 is held by dm-0"));
+}
+
+static void
+test_usage_console_framebuffer(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *bound = NULL;
+	g_autofree gchar *unbound = NULL;
+	const char *gpu = TEST_HOSTDEV("no", "bus='3'") TEST_HOSTDEV("no", "bus='3' function='1'");
+
+	usage_mkdir(fx, "sys/bus/pci/devices/0000:03:00.0/graphics/fb0");
+	usage_write(fx, "sys/class/vtconsole/vtcon0/name", "(S) dummy device\n");
+	usage_write(fx, "sys/class/vtconsole/vtcon0/bind", "0\n");
+	usage_write(fx, "sys/class/vtconsole/vtcon1/name", "(M) frame buffer device\n");
+	usage_write(fx, "sys/class/vtconsole/vtcon1/bind", "1\n");
+	bound = usage_action(fx, NULL, gpu);
+	g_assert_cmpstr(bound, ==, IN_USE("its framebuffer fb0 shows the host's console"));
+	usage_write(fx, "sys/class/vtconsole/vtcon1/bind", "0\n");
+	unbound = usage_action(fx, NULL, gpu);
+	g_assert_cmpstr(unbound, ==, "vfio-pci");
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 static void
@@ -317,6 +478,14 @@ main(int argc, char **argv)
 	g_test_add("/plan/identity", PlanFixture, NULL, plan_fixture_setup, test_plan_identity,
 		   plan_fixture_teardown);
 	g_test_add("/plan/json", PlanFixture, NULL, plan_fixture_setup, test_plan_json, plan_fixture_teardown);
+#define ADD_USAGE_TEST(path, func) \
+	g_test_add(path, UsageFixture, NULL, usage_fixture_setup, func, usage_fixture_teardown)
+	ADD_USAGE_TEST("/plan/in-use/idle-devices", test_usage_idle_devices);
+	ADD_USAGE_TEST("/plan/in-use/nic-with-address", test_usage_nic_with_address);
+	ADD_USAGE_TEST("/plan/in-use/partition-mounted", test_usage_partition_mounted);
+	ADD_USAGE_TEST("/plan/in-use/disk-is-swap", test_usage_disk_is_swap);
+	ADD_USAGE_TEST("/plan/in-use/disk-held", test_usage_disk_held);
+	ADD_USAGE_TEST("/plan/in-use/console-framebuffer", test_usage_console_framebuffer);
 	g_test_add_func("/plan/cli/missing-device-is-not-an-error", test_plan_cli_missing_device_is_not_an_error);
 	g_test_add_func("/plan/cli/json-is-one-object", test_plan_cli_json_is_one_object);
 	for (guint i = 0; i < G_N_ELEMENTS(invalid_cases); i++) {
