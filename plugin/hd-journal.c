@@ -11,12 +11,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "hd-error.h"
+#include "hd-json.h"
 
 #define HD_JOURNAL_SUFFIX ".journal"
 #define HD_JOURNAL_VERSION 1
@@ -212,49 +212,33 @@ hd_journal_load_all(const char *state_dir, GError **error)
 	return g_steal_pointer(&journals);
 }
 
-static void
-hd_json_set_string_or_null(JsonBuilder *builder, const char *member, const char *value)
-{
-	json_builder_set_member_name(builder, member);
-	if (value != NULL)
-		json_builder_add_string_value(builder, value);
-	else
-		json_builder_add_null_value(builder);
-}
-
 static gchar *
 hd_journal_to_json(HdJournal *journal)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(JsonGenerator) generator = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
 
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "version");
 	json_builder_add_int_value(builder, HD_JOURNAL_VERSION);
-	hd_json_set_string_or_null(builder, "domain", journal->domain);
-	hd_json_set_string_or_null(builder, "uuid", journal->uuid);
+	hd_json_add_string(builder, "domain", journal->domain);
+	hd_json_add_string(builder, "uuid", journal->uuid);
 	json_builder_set_member_name(builder, "devices");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < journal->entries->len; i++) {
 		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i);
 
 		json_builder_begin_object(builder);
-		hd_json_set_string_or_null(builder, "address", entry->address);
-		hd_json_set_string_or_null(builder, "original_driver", entry->original_driver);
-		hd_json_set_string_or_null(builder, "original_override", entry->original_override);
-		hd_json_set_string_or_null(builder, "target_driver", entry->target_driver);
-		json_builder_set_member_name(builder, "found_bound");
-		json_builder_add_boolean_value(builder, entry->found_bound);
-		hd_json_set_string_or_null(builder, "step", hd_journal_step_to_string(entry->step));
+		hd_json_add_string(builder, "address", entry->address);
+		hd_json_add_string(builder, "original_driver", entry->original_driver);
+		hd_json_add_string(builder, "original_override", entry->original_override);
+		hd_json_add_string(builder, "target_driver", entry->target_driver);
+		hd_json_add_bool(builder, "found_bound", entry->found_bound);
+		hd_json_add_string(builder, "step", hd_journal_step_to_string(entry->step));
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
 	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	json_generator_set_root(generator, root);
-	json_generator_set_pretty(generator, TRUE);
-	return json_generator_to_data(generator, NULL);
+	return hd_json_to_data(builder);
 }
 
 /* the rename is durable only once the directory entry is */

@@ -3,8 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <json-glib/json-glib.h>
-
+#include "hd-json.h"
 #include "hd-plan.h"
 
 static const char *
@@ -83,23 +82,6 @@ hd_plan_to_text(const HdPlan *plan)
 }
 
 static void
-hd_json_string_or_null(JsonBuilder *builder, const char *key, const char *value)
-{
-	json_builder_set_member_name(builder, key);
-	if (value != NULL)
-		json_builder_add_string_value(builder, value);
-	else
-		json_builder_add_null_value(builder);
-}
-
-static void
-hd_json_bool(JsonBuilder *builder, const char *key, gboolean value)
-{
-	json_builder_set_member_name(builder, key);
-	json_builder_add_boolean_value(builder, value);
-}
-
-static void
 hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
 {
 	const HdDeviceRequest *req = dev->request;
@@ -113,12 +95,12 @@ hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
 		device_id = g_strdup_printf("%04x", info->identity.device_id);
 	}
 	json_builder_begin_object(builder);
-	hd_json_string_or_null(builder, "address", info->bdf);
-	hd_json_string_or_null(builder, "source", hd_source_to_string(req->source));
-	hd_json_bool(builder, "managed", req->managed);
-	hd_json_string_or_null(builder, "driver", hd_backend_to_string(req->backend));
-	hd_json_bool(builder, "permissive", req->permissive);
-	hd_json_string_or_null(builder, "mac", req->mac);
+	hd_json_add_string(builder, "address", info->bdf);
+	hd_json_add_string(builder, "source", hd_source_to_string(req->source));
+	hd_json_add_bool(builder, "managed", req->managed);
+	hd_json_add_string(builder, "driver", hd_backend_to_string(req->backend));
+	hd_json_add_bool(builder, "permissive", req->permissive);
+	hd_json_add_string(builder, "mac", req->mac);
 	json_builder_set_member_name(builder, "vlan");
 	if (req->vlan_tags->len > 0) {
 		json_builder_begin_array(builder);
@@ -128,19 +110,19 @@ hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
 	} else {
 		json_builder_add_null_value(builder);
 	}
-	hd_json_bool(builder, "vlan_trunk", req->vlan_trunk);
-	hd_json_bool(builder, "virtualport", req->has_virtualport);
-	hd_json_bool(builder, "exists", info->exists);
-	hd_json_string_or_null(builder, "vendor_id", vendor_id);
-	hd_json_string_or_null(builder, "device_id", device_id);
-	hd_json_string_or_null(builder, "vendor_name", info->identity.vendor_name);
-	hd_json_string_or_null(builder, "device_name", info->identity.device_name);
-	hd_json_string_or_null(builder, "current_driver", info->driver);
-	hd_json_string_or_null(builder, "iommu_group", info->iommu_group);
-	hd_json_string_or_null(builder, "action", action);
-	hd_json_string_or_null(builder, "target_driver",
+	hd_json_add_bool(builder, "vlan_trunk", req->vlan_trunk);
+	hd_json_add_bool(builder, "virtualport", req->has_virtualport);
+	hd_json_add_bool(builder, "exists", info->exists);
+	hd_json_add_string(builder, "vendor_id", vendor_id);
+	hd_json_add_string(builder, "device_id", device_id);
+	hd_json_add_string(builder, "vendor_name", info->identity.vendor_name);
+	hd_json_add_string(builder, "device_name", info->identity.device_name);
+	hd_json_add_string(builder, "current_driver", info->driver);
+	hd_json_add_string(builder, "iommu_group", info->iommu_group);
+	hd_json_add_string(builder, "action", action);
+	hd_json_add_string(builder, "target_driver",
 			       dev->action == HD_ACTION_BIND ? dev->target_driver : NULL);
-	hd_json_bool(builder, "already_bound", dev->action == HD_ACTION_BIND && dev->already_bound);
+	hd_json_add_bool(builder, "already_bound", dev->action == HD_ACTION_BIND && dev->already_bound);
 	json_builder_end_object(builder);
 }
 
@@ -148,23 +130,17 @@ gchar *
 hd_plan_to_json(const HdPlan *plan)
 {
 	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(JsonGenerator) generator = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
 
 	json_builder_begin_object(builder);
-	hd_json_string_or_null(builder, "domain", plan->domain->name);
-	hd_json_string_or_null(builder, "uuid", plan->domain->uuid);
-	hd_json_string_or_null(builder, "type", plan->domain->type);
-	hd_json_string_or_null(builder, "hypervisor", hd_hypervisor_to_string(plan->hypervisor));
+	hd_json_add_string(builder, "domain", plan->domain->name);
+	hd_json_add_string(builder, "uuid", plan->domain->uuid);
+	hd_json_add_string(builder, "type", plan->domain->type);
+	hd_json_add_string(builder, "hypervisor", hd_hypervisor_to_string(plan->hypervisor));
 	json_builder_set_member_name(builder, "devices");
 	json_builder_begin_array(builder);
 	for (guint i = 0; i < plan->devices->len; i++)
 		hd_plan_device_to_json(g_ptr_array_index(plan->devices, i), builder);
 	json_builder_end_array(builder);
 	json_builder_end_object(builder);
-
-	root = json_builder_get_root(builder);
-	json_generator_set_root(generator, root);
-	json_generator_set_pretty(generator, TRUE);
-	return json_generator_to_data(generator, NULL);
+	return hd_json_to_data(builder);
 }

@@ -8,10 +8,9 @@
  */
 #include "hd-status.h"
 
-#include <json-glib/json-glib.h>
-
 #include "hd-device.h"
 #include "hd-journal.h"
+#include "hd-json.h"
 
 typedef struct {
 	const HdJournal *journal;
@@ -108,16 +107,6 @@ hd_status_to_text(HdContext *ctx, GError **error)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-static void
-hd_json_member(JsonBuilder *builder, const char *name, const char *value)
-{
-	json_builder_set_member_name(builder, name);
-	if (value != NULL)
-		json_builder_add_string_value(builder, value);
-	else
-		json_builder_add_null_value(builder);
-}
-
 gchar *
 hd_status_to_json(HdContext *ctx, GError **error)
 {
@@ -125,8 +114,6 @@ hd_status_to_json(HdContext *ctx, GError **error)
 	g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GArray) rows = journals != NULL ? hd_status_collect(ctx, journals, strings, error) : NULL;
 	g_autoptr(JsonBuilder) builder = json_builder_new();
-	g_autoptr(JsonGenerator) generator = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
 
 	if (rows == NULL)
 		return NULL;
@@ -137,22 +124,19 @@ hd_status_to_json(HdContext *ctx, GError **error)
 		const HdStatusRow *row = &g_array_index(rows, HdStatusRow, i);
 
 		json_builder_begin_object(builder);
-		hd_json_member(builder, "address", row->entry->address);
-		hd_json_member(builder, "domain", row->journal->domain);
-		hd_json_member(builder, "vendor_name", row->info->identity.vendor_name);
-		hd_json_member(builder, "device_name", row->info->identity.device_name);
-		hd_json_member(builder, "current_driver", row->info->driver);
-		hd_json_member(builder, "original_driver", row->entry->original_driver);
-		hd_json_member(builder, "target_driver", row->entry->target_driver);
-		hd_json_member(builder, "iommu_group", row->info->iommu_group);
-		hd_json_member(builder, "step", hd_journal_step_to_string(row->entry->step));
-		hd_json_member(builder, "state", row->state);
+		hd_json_add_string(builder, "address", row->entry->address);
+		hd_json_add_string(builder, "domain", row->journal->domain);
+		hd_json_add_string(builder, "vendor_name", row->info->identity.vendor_name);
+		hd_json_add_string(builder, "device_name", row->info->identity.device_name);
+		hd_json_add_string(builder, "current_driver", row->info->driver);
+		hd_json_add_string(builder, "original_driver", row->entry->original_driver);
+		hd_json_add_string(builder, "target_driver", row->entry->target_driver);
+		hd_json_add_string(builder, "iommu_group", row->info->iommu_group);
+		hd_json_add_string(builder, "step", hd_journal_step_to_string(row->entry->step));
+		hd_json_add_string(builder, "state", row->state);
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
 	json_builder_end_object(builder);
-	root = json_builder_get_root(builder);
-	json_generator_set_root(generator, root);
-	json_generator_set_pretty(generator, TRUE);
-	return json_generator_to_data(generator, NULL);
+	return hd_json_to_data(builder);
 }
