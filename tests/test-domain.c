@@ -14,6 +14,7 @@
 
 #include "hd-domain.h"
 #include "hd-error.h"
+#include "test-table.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -1405,13 +1406,6 @@ test_file_missing(void)
 }
 
 /* ---- registration ------------------------------------------------------ */
-
-/* one test path per table row, so a failure names its case */
-#define ADD_TABLE(prefix, table, func)                                                   \
-	for (guint i = 0; i < G_N_ELEMENTS(table); i++) {                                \
-		g_autofree gchar *path = g_strdup_printf("%s/%s", prefix, table[i].name); \
-		g_test_add_data_func(path, &table[i], func);                              \
-	}
 
 int
 main(int argc, char **argv)
