@@ -247,18 +247,23 @@ hd_bind_restore_driver(HdContext *ctx, const HdJournalEntry *entry, GError **err
  * reached: leave the target driver, get the original driver (or none) back,
  * and only then restore the original driver_override, because the kernel
  * lets an override veto every other driver, the original one included.
- * Safe to repeat.
+ * An override naming the original driver is the exception: it may be all
+ * that lets that driver have the device (pci-stub and other drivers that
+ * claim no IDs), and without it a reprobe hands the device to whichever
+ * host driver claims its IDs, so it goes first.  Safe to repeat.
  */
 gboolean
 hd_bind_restore(HdContext *ctx, const HdJournalEntry *entry, GError **error)
 {
 	const char *bdf = entry->address;
 	g_autofree gchar *override = hd_bind_attr(bdf, "driver_override");
+	gboolean override_first = entry->original_override != NULL &&
+				  g_strcmp0(entry->original_override, entry->original_driver) == 0;
 
 	/* "\n" clears an override, as libvirt writes it */
-	if (!hd_sysfs_write(ctx->sysfs, override, "\n", error) ||
+	if (!hd_sysfs_write(ctx->sysfs, override, override_first ? entry->original_override : "\n", error) ||
 	    !hd_bind_restore_driver(ctx, entry, error))
 		return FALSE;
-	return entry->original_override == NULL ||
+	return entry->original_override == NULL || override_first ||
 	       hd_sysfs_write(ctx->sysfs, override, entry->original_override, error);
 }

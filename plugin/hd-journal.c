@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "hd-address.h"
 #include "hd-error.h"
 #include "hd-json.h"
 
@@ -104,6 +105,39 @@ hd_journal_parse_step(const char *text, HdJournalStep *out)
 	return FALSE;
 }
 
+/*
+ * The engine writes canonical addresses and drivers' names, each one path
+ * component.  Anything else would send restore's writes elsewhere under
+ * the sysfs root, or fail them forever, and an address spelt another way
+ * would hide the device from the owners check.
+ */
+static gboolean
+hd_journal_check_entry(JsonObject *object, const char *address, GError **error)
+{
+	static const char *const drivers[] = {"original_driver", "target_driver"};
+	char canonical[HD_ADDRESS_STRLEN] = "";
+	HdAddress addr;
+
+	if (hd_address_parse_bdf(address, &addr, NULL))
+		hd_address_format(&addr, canonical);
+	if (strcmp(canonical, address) != 0) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "a device entry's address '%s' is not a PCI address in DDDD:BB:DD.F form", address);
+		return FALSE;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(drivers); i++) {
+		const char *name = hd_json_string(object, drivers[i]);
+
+		if (name != NULL && (*name == '\0' || strchr(name, '/') != NULL || strcmp(name, ".") == 0 ||
+				     strcmp(name, "..") == 0)) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: %s '%s' is not a driver's name",
+				    address, drivers[i], name);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static gboolean
 hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 {
@@ -119,6 +153,8 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 				    "a device entry lacks its address, target_driver or step");
 		return FALSE;
 	}
+	if (!hd_journal_check_entry(object, address, error))
+		return FALSE;
 	entry = hd_journal_add(journal, address, hd_json_string(object, "original_driver"),
 			       hd_json_string(object, "original_override"), target,
 			       json_object_get_boolean_member_with_default(object, "found_bound", FALSE));
@@ -131,6 +167,7 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) local = NULL;
+	JsonNode *top;
 	JsonObject *root;
 	JsonArray *devices;
 
@@ -138,7 +175,9 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "not valid JSON: %s", local->message);
 		return FALSE;
 	}
-	root = JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)) ? json_node_get_object(json_parser_get_root(parser)) : NULL;
+	/* an empty or blank file parses, to no root at all */
+	top = json_parser_get_root(parser);
+	root = top != NULL && JSON_NODE_HOLDS_OBJECT(top) ? json_node_get_object(top) : NULL;
 	devices = root != NULL && json_object_has_member(root, "devices") &&
 			  JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "devices"))
 		      ? json_object_get_array_member(root, "devices")
