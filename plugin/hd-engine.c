@@ -43,7 +43,10 @@ hd_engine_undo(HdContext *ctx, HdJournal *journal, GError **error)
 		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i - 1);
 		g_autoptr(GError) local = NULL;
 
-		if (!entry->found_bound && !hd_bind_restore(ctx, entry, &local)) {
+		/* "recorded" is journalled before the first write: nothing to undo */
+		gboolean untouched = entry->found_bound || entry->step == HD_JOURNAL_RECORDED;
+
+		if (!untouched && !hd_bind_restore(ctx, entry, &local)) {
 			hd_log_action(G_LOG_LEVEL_CRITICAL, journal->domain, entry->address, "restore",
 				      "cannot restore %s: %s", entry->original_driver != NULL ? entry->original_driver : "no driver",
 				      local->message);

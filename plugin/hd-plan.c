@@ -200,12 +200,22 @@ hd_plan_check_group(HdContext *ctx, HdPlan *plan, HdPlanDevice *dev, GError **er
 	for (guint i = 0; i < members->len; i++) {
 		const char *bdf = g_ptr_array_index(members, i);
 		g_autoptr(HdDeviceInfo) other = NULL;
+		const char *owner;
 		HdAddress addr;
 
 		if (!hd_address_parse_bdf(bdf, &addr, error))
 			return FALSE;
 		if (hd_domain_find_request(plan->domain, &addr) != NULL)
 			continue;
+		/* a group cannot serve two guests, even with every member on vfio-pci */
+		owner = g_hash_table_lookup(plan->owners, bdf);
+		if (owner != NULL && g_strcmp0(owner, plan->domain->name) != 0) {
+			g_autofree gchar *why = g_strdup_printf(
+			    "IOMMU group %s is not viable: %s in the same group is lent to domain '%s', and "
+			    "a group cannot serve two guests", dev->info->iommu_group, bdf, owner);
+			hd_plan_device_refuse(dev, why);
+			return TRUE;
+		}
 		other = hd_device_info_read(ctx, &addr, error);
 		if (other == NULL)
 			return FALSE;
@@ -221,11 +231,11 @@ hd_plan_check_group(HdContext *ctx, HdPlan *plan, HdPlanDevice *dev, GError **er
 		g_string_append_printf(blockers, "%s%s (%s)", blockers->len > 0 ? ", " : "", bdf, other->driver);
 	}
 	if (blockers->len > 0) {
+		gboolean several = strchr(blockers->str, ',') != NULL;
 		g_autofree gchar *why = g_strdup_printf(
 		    "IOMMU group %s is not viable: %s still %s the host; ask for %s too, or set "
 		    "take-group='yes' in the domain's hostdev-hook metadata",
-		    dev->info->iommu_group, blockers->str, strchr(blockers->str, ',') != NULL ? "serve" : "serves",
-		    strchr(blockers->str, ',') != NULL ? "them" : "it");
+		    dev->info->iommu_group, blockers->str, several ? "serve" : "serves", several ? "them" : "it");
 		hd_plan_device_refuse(dev, why);
 	}
 	return TRUE;

@@ -390,6 +390,40 @@ test_usage_console_framebuffer(UsageFixture *fx, gconstpointer data)
 	g_assert_cmpstr(unbound, ==, "vfio-pci");
 }
 
+/* VFIO isolates a group; a device outside any cannot be given */
+static void
+test_plan_no_iommu_group(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *link = g_build_filename(fx->sysfs, "bus/pci/devices/0000:06:00.0/iommu_group", NULL);
+	g_autofree gchar *action = NULL;
+
+	g_assert_cmpint(unlink(link), ==, 0);
+	action = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='6'"));
+	g_assert_cmpstr(action, ==, "error: vfio-pci: the device has no IOMMU group, so VFIO cannot isolate it");
+}
+
+/* the GPU is lent to another domain: its audio function, alone unbound in
+ * the same group, still cannot go to a second guest */
+static void
+test_plan_group_member_lent(UsageFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *state = g_build_filename(fx->tmpdir, "state", NULL);
+	g_autofree gchar *journal = g_build_filename(state, "gpu-vm.journal", NULL);
+	g_autofree gchar *action = NULL;
+
+	g_assert_cmpint(g_mkdir_with_parents(state, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(journal,
+					  "{\"version\": 1, \"domain\": \"gpu-vm\", \"devices\": [{"
+					  "\"address\": \"0000:03:00.0\", \"original_driver\": \"nouveau\", "
+					  "\"target_driver\": \"vfio-pci\", \"step\": \"bound\"}]}",
+					  -1, NULL));
+	g_assert_true(hd_context_set_state_dir(fx->ctx, state, &error));
+	action = usage_action(fx, META("address='0000:03:00.1' take-group='yes'"), TEST_HOSTDEV("no", "bus='3' function='1'"));
+	g_assert_cmpstr(action, ==, "error: IOMMU group 3 is not viable: 0000:03:00.0 in the same group is lent "
+				    "to domain 'gpu-vm', and a group cannot serve two guests");
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 static void
@@ -486,6 +520,8 @@ main(int argc, char **argv)
 	ADD_USAGE_TEST("/plan/in-use/disk-is-swap", test_usage_disk_is_swap);
 	ADD_USAGE_TEST("/plan/in-use/disk-held", test_usage_disk_held);
 	ADD_USAGE_TEST("/plan/in-use/console-framebuffer", test_usage_console_framebuffer);
+	ADD_USAGE_TEST("/plan/no-iommu-group", test_plan_no_iommu_group);
+	ADD_USAGE_TEST("/plan/group-member-lent", test_plan_group_member_lent);
 	g_test_add_func("/plan/cli/missing-device-is-not-an-error", test_plan_cli_missing_device_is_not_an_error);
 	g_test_add_func("/plan/cli/json-is-one-object", test_plan_cli_json_is_one_object);
 	for (guint i = 0; i < G_N_ELEMENTS(invalid_cases); i++) {

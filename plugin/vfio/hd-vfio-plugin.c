@@ -9,12 +9,17 @@
 
 /* VFIO hands a guest an IOMMU group; without an IOMMU there is none */
 static gboolean
-hd_vfio_check_iommu(HdContext *ctx, GError **error)
+hd_vfio_check_iommu(HdContext *ctx, const HdPlanDevice *dev, GError **error)
 {
 	g_autoptr(GPtrArray) groups = hd_sysfs_list(ctx->sysfs, "kernel/iommu_groups", NULL);
 
-	if (groups != NULL && groups->len > 0)
-		return TRUE;
+	if (groups != NULL && groups->len > 0) {
+		if (!dev->info->exists || dev->info->iommu_group != NULL)
+			return TRUE;
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+				    "the device has no IOMMU group, so VFIO cannot isolate it");
+		return FALSE;
+	}
 	g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
 			    "the host has no IOMMU groups (/sys/kernel/iommu_groups is empty): enable "
 			    "VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on");
@@ -28,7 +33,7 @@ hd_vfio_check(HdContext *ctx, const HdPlanDevice *dev, GError **error)
 	switch (dev->request->backend) {
 	case HD_BACKEND_DEFAULT:
 	case HD_BACKEND_VFIO:
-		return hd_vfio_check_iommu(ctx, error);
+		return hd_vfio_check_iommu(ctx, dev, error);
 	case HD_BACKEND_KVM:
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
 				    "<driver name='kvm'/> is legacy KVM assignment, removed from "
