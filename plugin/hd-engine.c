@@ -16,6 +16,7 @@
 #include "hd-error.h"
 #include "hd-journal.h"
 #include "hd-log.h"
+#include "hd-plugin-private.h"
 
 typedef struct {
 	HdJournal *journal;
@@ -32,6 +33,22 @@ hd_engine_journal_step(HdJournalStep step, gpointer user_data, GError **error)
 	return hd_journal_save(sc->journal, error);
 }
 
+/* the plugin's undo slots, newest step first, from the last step begun */
+static gboolean
+hd_engine_undo_entry(HdContext *ctx, const HdJournalEntry *entry, GError **error)
+{
+	const HdPlugin *plugin = hd_plugin_by_name(entry->plugin);
+
+	if (plugin == NULL) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "the journal names plugin '%s', which this hostdev-hook does not have", entry->plugin);
+		return FALSE;
+	}
+	return (entry->step < HD_JOURNAL_CONFIGURE || hd_plugin_runner_unconfigure(plugin, ctx, entry, error)) &&
+	       (entry->step < HD_JOURNAL_SET_OVERRIDE || hd_plugin_runner_unbind(plugin, ctx, entry, error)) &&
+	       (entry->step < HD_JOURNAL_PROVISION || hd_plugin_runner_unprovision(plugin, ctx, entry, error));
+}
+
 /* undo every entry, newest first; the first failure is returned, but every
  * entry is tried, and an entry stays in the journal until it is undone */
 static gboolean
@@ -43,10 +60,9 @@ hd_engine_undo(HdContext *ctx, HdJournal *journal, GError **error)
 		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i - 1);
 		g_autoptr(GError) local = NULL;
 
-		/* "recorded" is journalled before the first write: nothing to undo */
-		gboolean untouched = entry->found_bound || entry->step == HD_JOURNAL_RECORDED;
-
-		if (!untouched && !hd_bind_restore(ctx, entry, &local)) {
+		/* "recorded" is journalled before the first change: nothing to undo */
+		if (!entry->found_bound && entry->step != HD_JOURNAL_RECORDED &&
+		    !hd_engine_undo_entry(ctx, entry, &local)) {
 			hd_log_action(G_LOG_LEVEL_CRITICAL, journal->domain, entry->address, "restore",
 				      "cannot restore %s: %s", entry->original_driver != NULL ? entry->original_driver : "no driver",
 				      local->message);
@@ -69,6 +85,21 @@ hd_engine_undo(HdContext *ctx, HdJournal *journal, GError **error)
 	return TRUE;
 }
 
+/* journal the step, then run the slot; an empty slot journals nothing */
+static gboolean
+hd_engine_plugin_step(HdStepContext *sc,
+		      gboolean has_slot,
+		      HdJournalStep step,
+		      gboolean (*runner)(const HdPlugin *, HdContext *, const HdPlanDevice *, GError **),
+		      HdContext *ctx,
+		      const HdPlanDevice *dev,
+		      GError **error)
+{
+	if (!has_slot)
+		return TRUE;
+	return hd_engine_journal_step(step, sc, error) && runner(dev->plugin, ctx, dev, error);
+}
+
 static gboolean
 hd_engine_bind_device(HdContext *ctx, HdJournal *journal, const HdPlanDevice *dev, GError **error)
 {
@@ -79,7 +110,7 @@ hd_engine_bind_device(HdContext *ctx, HdJournal *journal, const HdPlanDevice *de
 	if (!hd_bind_read_state(ctx, dev->info->bdf, &driver, &override, error))
 		return FALSE;
 	sc.entry = hd_journal_add(journal, dev->info->bdf, driver, override, dev->target_driver,
-				  g_strcmp0(driver, dev->target_driver) == 0);
+				  dev->plugin->name, g_strcmp0(driver, dev->target_driver) == 0);
 	if (!hd_journal_save(journal, error))
 		return FALSE;
 	if (sc.entry->found_bound) {
@@ -87,8 +118,13 @@ hd_engine_bind_device(HdContext *ctx, HdJournal *journal, const HdPlanDevice *de
 			      "already on %s: using it as found, and leaving it there", dev->target_driver);
 		return TRUE;
 	}
-	if (!hd_bind_with_override(ctx, dev->info->bdf, dev->target_driver, hd_engine_journal_step, &sc, error) ||
-	    !hd_engine_journal_step(HD_JOURNAL_BOUND, &sc, error))
+	if (!hd_engine_plugin_step(&sc, dev->plugin->provision != NULL, HD_JOURNAL_PROVISION,
+				   hd_plugin_runner_provision, ctx, dev, error) ||
+	    !hd_plugin_runner_bind(dev->plugin, ctx, dev, hd_engine_journal_step, &sc, error) ||
+	    !hd_engine_journal_step(HD_JOURNAL_BOUND, &sc, error) ||
+	    !hd_engine_plugin_step(&sc, dev->plugin->configure != NULL, HD_JOURNAL_CONFIGURE,
+				   hd_plugin_runner_configure, ctx, dev, error) ||
+	    (dev->plugin->configure != NULL && !hd_engine_journal_step(HD_JOURNAL_CONFIGURED, &sc, error)))
 		return FALSE;
 	hd_log_action(G_LOG_LEVEL_INFO, journal->domain, dev->info->bdf, "bind", "bound to %s (was %s)",
 		      dev->target_driver, driver != NULL ? driver : "no driver");

@@ -125,7 +125,7 @@ hd_hook_reconnect(const HdHookArgs *args, const char *xml, gsize len)
 		HdJournalEntry *entry = g_ptr_array_index(journal->entries, i);
 		HdAddress addr;
 
-		if (entry->step != HD_JOURNAL_BOUND)
+		if (!hd_journal_entry_is_settled(entry))
 			hd_log_action(G_LOG_LEVEL_WARNING, args->domain_name, entry->address, "reconnect",
 				      "journal shows an unfinished bind (step %s)",
 				      hd_journal_step_to_string(entry->step));

@@ -24,16 +24,25 @@
 
 static const char *const hd_journal_steps[] = {
 	[HD_JOURNAL_RECORDED] = "recorded",
+	[HD_JOURNAL_PROVISION] = "provision",
 	[HD_JOURNAL_SET_OVERRIDE] = "set-override",
 	[HD_JOURNAL_UNBIND] = "unbind",
 	[HD_JOURNAL_PROBE] = "probe",
 	[HD_JOURNAL_BOUND] = "bound",
+	[HD_JOURNAL_CONFIGURE] = "configure",
+	[HD_JOURNAL_CONFIGURED] = "configured",
 };
 
 const char *
 hd_journal_step_to_string(HdJournalStep step)
 {
 	return hd_journal_steps[step];
+}
+
+gboolean
+hd_journal_entry_is_settled(const HdJournalEntry *entry)
+{
+	return entry->step == HD_JOURNAL_BOUND || entry->step == HD_JOURNAL_CONFIGURED;
 }
 
 static void
@@ -43,6 +52,7 @@ hd_journal_entry_free(HdJournalEntry *entry)
 	g_free(entry->original_driver);
 	g_free(entry->original_override);
 	g_free(entry->target_driver);
+	g_free(entry->plugin);
 	g_free(entry);
 }
 
@@ -144,6 +154,7 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 	JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 	const char *address = object != NULL ? hd_json_string(object, "address") : NULL;
 	const char *target = object != NULL ? hd_json_string(object, "target_driver") : NULL;
+	const char *plugin;
 	HdJournalEntry *entry;
 	HdJournalStep step;
 
@@ -155,8 +166,11 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 	}
 	if (!hd_journal_check_entry(object, address, error))
 		return FALSE;
+	/* "plugin" may be absent: the vfio-pci plugin was the only one to bind */
+	plugin = hd_json_string(object, "plugin");
 	entry = hd_journal_add(journal, address, hd_json_string(object, "original_driver"),
 			       hd_json_string(object, "original_override"), target,
+			       plugin != NULL ? plugin : "vfio-pci",
 			       json_object_get_boolean_member_with_default(object, "found_bound", FALSE));
 	entry->step = step;
 	return TRUE;
@@ -271,6 +285,7 @@ hd_journal_to_json(HdJournal *journal)
 		hd_json_add_string(builder, "original_driver", entry->original_driver);
 		hd_json_add_string(builder, "original_override", entry->original_override);
 		hd_json_add_string(builder, "target_driver", entry->target_driver);
+		hd_json_add_string(builder, "plugin", entry->plugin);
 		hd_json_add_bool(builder, "found_bound", entry->found_bound);
 		hd_json_add_string(builder, "step", hd_journal_step_to_string(entry->step));
 		json_builder_end_object(builder);
@@ -331,6 +346,7 @@ hd_journal_add(HdJournal *journal,
 	       const char *original_driver,
 	       const char *original_override,
 	       const char *target_driver,
+	       const char *plugin,
 	       gboolean found_bound)
 {
 	HdJournalEntry *entry = g_new0(HdJournalEntry, 1);
@@ -339,6 +355,7 @@ hd_journal_add(HdJournal *journal,
 	entry->original_driver = g_strdup(original_driver);
 	entry->original_override = g_strdup(original_override);
 	entry->target_driver = g_strdup(target_driver);
+	entry->plugin = g_strdup(plugin);
 	entry->found_bound = found_bound;
 	entry->step = found_bound ? HD_JOURNAL_BOUND : HD_JOURNAL_RECORDED;
 	g_ptr_array_add(journal->entries, entry);

@@ -13,12 +13,16 @@
 
 #include <glib.h>
 
+/* in the order a prepare takes them; undo works back from the last begun */
 typedef enum {
 	HD_JOURNAL_RECORDED,	   /* nothing changed yet */
+	HD_JOURNAL_PROVISION,	   /* about to provision (a plugin's provision slot) */
 	HD_JOURNAL_SET_OVERRIDE,   /* about to write driver_override */
 	HD_JOURNAL_UNBIND,	   /* about to unbind from the original driver */
 	HD_JOURNAL_PROBE,	   /* about to ask the kernel to probe */
 	HD_JOURNAL_BOUND,	   /* on the target driver, verified */
+	HD_JOURNAL_CONFIGURE,	   /* about to configure (a plugin's configure slot) */
+	HD_JOURNAL_CONFIGURED,	   /* configured too */
 } HdJournalStep;
 
 typedef struct {
@@ -26,6 +30,7 @@ typedef struct {
 	gchar *original_driver;	  /* NULL: no driver was bound */
 	gchar *original_override; /* NULL: driver_override was unset */
 	gchar *target_driver;
+	gchar *plugin; /* the plugin that did it, and will undo it */
 	gboolean found_bound; /* already on the target before us: release leaves it */
 	HdJournalStep step;
 } HdJournalEntry;
@@ -48,11 +53,14 @@ HdJournalEntry *hd_journal_add(HdJournal *journal,
 			       const char *original_driver,
 			       const char *original_override,
 			       const char *target_driver,
+			       const char *plugin,
 			       gboolean found_bound);
 HdJournalEntry *hd_journal_find(HdJournal *journal, const char *address);
 void hd_journal_remove(HdJournal *journal, HdJournalEntry *entry);
 
 const char *hd_journal_step_to_string(HdJournalStep step);
+/* bound (and configured, if it began): nothing left half done */
+gboolean hd_journal_entry_is_settled(const HdJournalEntry *entry);
 
 /* serialises hooks: libvirt starts domains in parallel */
 typedef struct _HdStateLock HdStateLock;

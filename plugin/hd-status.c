@@ -31,7 +31,7 @@ hd_status_state(const HdJournalEntry *entry, const HdDeviceInfo *info, gchar **o
 {
 	if (!info->exists)
 		return "gone from the host";
-	if (entry->step != HD_JOURNAL_BOUND) {
+	if (!hd_journal_entry_is_settled(entry)) {
 		*owned = g_strdup_printf("unfinished (%s): run hostdevctl recover",
 					 hd_journal_step_to_string(entry->step));
 		return *owned;

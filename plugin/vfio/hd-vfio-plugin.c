@@ -3,6 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "hd-bind.h"
 #include "hd-error.h"
 #include "hd-plan.h"
 #include "hd-plugin.h"
@@ -47,8 +48,17 @@ hd_vfio_check(HdContext *ctx, const HdPlanDevice *dev, GError **error)
 	}
 }
 
+/* the kernel's generic way: driver_override, unbind, drivers_probe */
+static gboolean
+hd_vfio_bind(HdContext *ctx, const HdPlanDevice *dev, HdStepFunc step, gpointer step_data, GError **error)
+{
+	return hd_bind_with_override(ctx, dev->info->bdf, dev->target_driver, step, step_data, error);
+}
+
 const HdPlugin hd_vfio_plugin = {
 	.name = "vfio-pci",
 	.hypervisor = HD_HYPERVISOR_KVM,
 	.check = hd_vfio_check,
+	.bind = hd_vfio_bind,
+	.unbind = hd_bind_restore,
 };
