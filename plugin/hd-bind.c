@@ -176,6 +176,23 @@ hd_bind_with_override(HdContext *ctx,
 	return FALSE;
 }
 
+GPtrArray *
+hd_bind_describe(const char *bdf, const char *current_driver, const char *driver, gboolean driver_loaded, guint timeout_ms)
+{
+	GPtrArray *steps = g_ptr_array_new_with_free_func(g_free);
+
+	if (g_strcmp0(current_driver, driver) == 0)
+		return steps;
+	if (!driver_loaded)
+		g_ptr_array_add(steps, g_strdup_printf("load the module of %s", driver));
+	g_ptr_array_add(steps, g_strdup_printf("write %s to driver_override", driver));
+	if (current_driver != NULL)
+		g_ptr_array_add(steps, g_strdup_printf("unbind from %s", current_driver));
+	g_ptr_array_add(steps, g_strdup_printf("write %s to drivers_probe", bdf));
+	g_ptr_array_add(steps, g_strdup_printf("wait up to %u ms for %s to bind", timeout_ms, driver));
+	return steps;
+}
+
 /* the original driver may have to be asked by name: the kernel's own choice
  * after a reprobe can be another driver, or none if its module is gone */
 static gboolean

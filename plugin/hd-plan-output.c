@@ -61,6 +61,8 @@ hd_plan_device_to_text(const HdPlanDevice *dev, GString *out)
 				       dev->already_bound ? " (already bound, nothing to do)" : "");
 	else
 		g_string_append_printf(out, "    action: %s\n", action);
+	for (guint i = 0; i < dev->steps->len; i++)
+		g_string_append_printf(out, "      %u. %s\n", i + 1, (const char *)g_ptr_array_index(dev->steps, i));
 }
 
 gchar *
@@ -123,6 +125,11 @@ hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
 	hd_json_add_string(builder, "target_driver",
 			       dev->action == HD_ACTION_BIND ? dev->target_driver : NULL);
 	hd_json_add_bool(builder, "already_bound", dev->action == HD_ACTION_BIND && dev->already_bound);
+	json_builder_set_member_name(builder, "steps");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < dev->steps->len; i++)
+		json_builder_add_string_value(builder, g_ptr_array_index(dev->steps, i));
+	json_builder_end_array(builder);
 	json_builder_end_object(builder);
 }
 

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "hd-bind.h"
 #include "hd-error.h"
 #include "hd-journal.h"
 #include "hd-plugin-private.h"
@@ -16,6 +17,7 @@ static void
 hd_plan_device_free(HdPlanDevice *dev)
 {
 	hd_device_info_free(dev->info);
+	g_ptr_array_unref(dev->steps);
 	g_free(dev->target_driver);
 	g_free(dev->reason);
 	g_free(dev);
@@ -101,6 +103,7 @@ hd_plan_device_new(HdContext *ctx, const HdPlan *plan, const HdDeviceRequest *re
 	HdPlanDevice *dev = g_new0(HdPlanDevice, 1);
 
 	dev->request = req;
+	dev->steps = g_ptr_array_new_with_free_func(g_free);
 	dev->info = hd_device_info_read(ctx, &req->address, error);
 	if (dev->info == NULL) {
 		hd_plan_device_free(dev);
@@ -136,6 +139,12 @@ hd_plan_device_new(HdContext *ctx, const HdPlan *plan, const HdDeviceRequest *re
 	    !hd_plan_device_check_usage(ctx, dev, error)) {
 		hd_plan_device_free(dev);
 		return NULL;
+	}
+	if (dev->action == HD_ACTION_BIND) {
+		g_autofree gchar *driver_dir = g_build_filename("bus", "pci", "drivers", dev->target_driver, NULL);
+		g_ptr_array_unref(dev->steps);
+		dev->steps = hd_bind_describe(dev->info->bdf, dev->info->driver, dev->target_driver,
+					      hd_sysfs_exists(ctx->sysfs, driver_dir), ctx->policy->bind_timeout_ms);
 	}
 	return dev;
 }

@@ -25,6 +25,7 @@ struct _HdPlanDevice {
 	HdAction action;
 	gchar *target_driver;
 	gboolean already_bound;
+	GPtrArray *steps; /* what binding will do, in words; empty unless BIND */
 	gchar *reason;
 };
 

@@ -193,7 +193,7 @@ test_plan_json(PlanFixture *fx, gconstpointer data)
 	g_autofree gchar *json = hd_plan_to_json(plan);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	JsonObject *nic, *iface, *missing;
-	JsonArray *vlan;
+	JsonArray *vlan, *steps;
 
 	json_parser_load_from_data(parser, json, -1, &error);
 	g_assert_no_error(error);
@@ -213,6 +213,12 @@ test_plan_json(PlanFixture *fx, gconstpointer data)
 	g_assert_true(json_object_get_null_member(nic, "vlan"));
 	g_assert_cmpstr(json_object_get_string_member(nic, "action"), ==, "vfio-pci");
 	g_assert_cmpstr(json_object_get_string_member(nic, "iommu_group"), ==, "1");
+	steps = json_object_get_array_member(nic, "steps");
+	g_assert_cmpuint(json_array_get_length(steps), ==, 4);
+	g_assert_cmpstr(json_array_get_string_element(steps, 0), ==, "write vfio-pci to driver_override");
+	g_assert_cmpstr(json_array_get_string_element(steps, 1), ==, "unbind from e1000e");
+	g_assert_cmpstr(json_array_get_string_element(steps, 2), ==, "write 0000:01:00.0 to drivers_probe");
+	g_assert_cmpstr(json_array_get_string_element(steps, 3), ==, "wait up to 5000 ms for vfio-pci to bind");
 
 	g_assert_cmpstr(json_object_get_string_member(iface, "source"), ==, "interface");
 	g_assert_cmpstr(json_object_get_string_member(iface, "mac"), ==, "52:54:00:aa:bb:01");
@@ -221,12 +227,14 @@ test_plan_json(PlanFixture *fx, gconstpointer data)
 	g_assert_cmpint(json_array_get_int_element(vlan, 0), ==, 42);
 	g_assert_cmpint(json_array_get_int_element(vlan, 1), ==, 7);
 	g_assert_true(json_object_get_boolean_member(iface, "already_bound"));
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(iface, "steps")), ==, 0);
 
 	g_assert_false(json_object_get_boolean_member(missing, "exists"));
 	g_assert_true(json_object_get_null_member(missing, "current_driver"));
 	g_assert_true(json_object_get_null_member(missing, "iommu_group"));
 	g_assert_cmpstr(json_object_get_string_member(missing, "action"), ==,
 			"error: no such PCI device on this host");
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(missing, "steps")), ==, 0);
 }
 
 /* ---- the host's own use of a device ------------------------------------- */
