@@ -410,6 +410,23 @@ test_plan_no_iommu_group(UsageFixture *fx, gconstpointer data)
 	g_assert_cmpstr(action, ==, "error: vfio-pci: the device has no IOMMU group, so VFIO cannot isolate it");
 }
 
+/* intel_iommu=off: no groups at all, and a message that says what to do */
+static void
+test_plan_no_iommu(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *groups = g_build_filename(fx->sysfs, "kernel", "iommu_groups", NULL);
+	g_autofree gchar *link = g_build_filename(fx->sysfs, "bus/pci/devices/0000:06:00.0/iommu_group", NULL);
+	g_autofree gchar *action = NULL;
+
+	test_remove_tree(groups);
+	g_assert_cmpint(g_mkdir_with_parents(groups, 0755), ==, 0);
+	g_assert_cmpint(unlink(link), ==, 0);
+	action = usage_action(fx, NULL, TEST_HOSTDEV("no", "bus='6'"));
+	g_assert_cmpstr(action, ==, "error: vfio-pci: the host has no IOMMU groups (/sys/kernel/iommu_groups is "
+				    "empty): enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or "
+				    "amd_iommu=on");
+}
+
 /* the GPU is lent to another domain: its audio function, alone unbound in
  * the same group, still cannot go to a second guest */
 static void
@@ -529,6 +546,7 @@ main(int argc, char **argv)
 	ADD_USAGE_TEST("/plan/in-use/disk-held", test_usage_disk_held);
 	ADD_USAGE_TEST("/plan/in-use/console-framebuffer", test_usage_console_framebuffer);
 	ADD_USAGE_TEST("/plan/no-iommu-group", test_plan_no_iommu_group);
+	ADD_USAGE_TEST("/plan/no-iommu", test_plan_no_iommu);
 	ADD_USAGE_TEST("/plan/group-member-lent", test_plan_group_member_lent);
 	g_test_add_func("/plan/cli/missing-device-is-not-an-error", test_plan_cli_missing_device_is_not_an_error);
 	g_test_add_func("/plan/cli/json-is-one-object", test_plan_cli_json_is_one_object);

@@ -8,15 +8,20 @@
 #include "hd-plan.h"
 #include "hd-plugin.h"
 
-/* VFIO hands a guest an IOMMU group; without an IOMMU there is none */
+/*
+ * VFIO hands a guest an IOMMU group.  A device with a group proves the
+ * IOMMU is on; only without one is the host's group list read, to tell a
+ * host without an IOMMU from a device the IOMMU does not cover.
+ */
 static gboolean
 hd_vfio_check_iommu(HdContext *ctx, const HdPlanDevice *dev, GError **error)
 {
-	g_autoptr(GPtrArray) groups = hd_sysfs_list(ctx->sysfs, "kernel/iommu_groups", NULL);
+	g_autoptr(GPtrArray) groups = NULL;
 
+	if (!dev->info->exists || dev->info->iommu_group != NULL)
+		return TRUE;
+	groups = hd_sysfs_list(ctx->sysfs, "kernel/iommu_groups", NULL);
 	if (groups != NULL && groups->len > 0) {
-		if (!dev->info->exists || dev->info->iommu_group != NULL)
-			return TRUE;
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
 				    "the device has no IOMMU group, so VFIO cannot isolate it");
 		return FALSE;
