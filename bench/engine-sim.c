@@ -52,6 +52,8 @@
 #include "hd-plan.h"
 #include "mock-sysfs.h"
 
+#include "bench-stats.h"
+
 extern char **environ;
 
 #define MAX_DEVICES 8
@@ -293,21 +295,6 @@ domain_with_hostdevs(const char *xml, guint n)
 	return g_string_free(out, FALSE);
 }
 
-static int
-compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *values, int n)
-{
-	qsort(values, n, sizeof(double), compare_double);
-	return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 static const char *
 fs_type(const char *path)
 {
@@ -462,12 +449,12 @@ main(int argc, char **argv)
 
 	for (guint k = 0; k < N_CONFIGS; k++) {
 		Config *c = &configs[k];
-		double prepare = median(c->prepare_us, iterations);
-		double release = median(c->release_us, iterations);
+		double prepare = bench_median(c->prepare_us, iterations);
+		double release = bench_median(c->release_us, iterations);
 
-		cycle[k] = median(c->cycle_us, iterations);
-		mock[k] = median(c->mock_us, iterations);
-		engine[k] = median(c->engine_us, iterations);
+		cycle[k] = bench_median(c->cycle_us, iterations);
+		mock[k] = bench_median(c->mock_us, iterations);
+		engine[k] = bench_median(c->engine_us, iterations);
 		printf("  %8u %10.1f %10.1f %10.1f %10.1f %10.1f %8ld KiB\n", c->n_devices, prepare, release,
 		       cycle[k], mock[k], engine[k], c->maxrss_kib);
 	}

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-stats.h"
+
 extern char **environ;
 
 typedef struct {
@@ -73,21 +75,6 @@ run_once(const char *program, int xml_fd)
 	return s;
 }
 
-static int
-compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-median(double *values, int n)
-{
-	qsort(values, n, sizeof(double), compare_double);
-	return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -127,8 +114,8 @@ main(int argc, char **argv)
 		hook_rss = h.maxrss_kib > hook_rss ? h.maxrss_kib : hook_rss;
 		noop_rss = n.maxrss_kib > noop_rss ? n.maxrss_kib : noop_rss;
 	}
-	double hook_median = median(hook_us, iterations);
-	double noop_median = median(noop_us, iterations);
+	double hook_median = bench_median(hook_us, iterations);
+	double noop_median = bench_median(noop_us, iterations);
 
 	printf("domain: %s (%zu bytes), %d runs each, alternating\n", argv[3], strlen(xml), iterations);
 	printf("  %-14s median %8.1f us   peak RSS %6ld KiB\n", "no-op program", noop_median, noop_rss);
