@@ -127,15 +127,23 @@ hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large)
 	return 0;
 }
 
-/* the journal's name is the engine's (hd-journal.c): <state_dir>/<domain>.journal */
+/* libvirt refuses '/' in domain names; anything that could leave the state
+ * directory is refused here too, whoever asks */
+bool
+hd_journal_path(const char *state_dir, const char *domain, char *path, size_t size)
+{
+	int n;
+
+	if (domain == NULL || domain[0] == '\0' || domain[0] == '.' || strchr(domain, '/') != NULL)
+		return false;
+	n = snprintf(path, size, "%s/%s" HD_JOURNAL_SUFFIX, state_dir, domain);
+	return n > 0 && (size_t)n < size;
+}
+
 bool
 hd_hook_has_journal(const char *state_dir, const char *domain)
 {
 	char path[PATH_MAX];
-	int n;
 
-	if (strchr(domain, '/') != NULL || domain[0] == '.' || domain[0] == '\0')
-		return false;
-	n = snprintf(path, sizeof(path), "%s/%s.journal", state_dir, domain);
-	return n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0;
+	return hd_journal_path(state_dir, domain, path, sizeof(path)) && access(path, F_OK) == 0;
 }

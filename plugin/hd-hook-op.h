@@ -35,5 +35,12 @@ bool hd_hook_xml_may_request_devices(const char *xml, size_t len);
  * rest, so that libvirt never sees EPIPE.  Returns 0 or an errno value. */
 int hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large);
 
+/* a domain's journal is <state_dir>/<domain>.journal; shared with hd-journal.c */
+#define HD_JOURNAL_SUFFIX ".journal"
+
+/* the journal's path into @path; false for a name that could leave the
+ * state directory, or a path longer than @size */
+bool hd_journal_path(const char *state_dir, const char *domain, char *path, size_t size);
+
 /* does @domain have a journal in @state_dir, that is, devices lent out? */
 bool hd_hook_has_journal(const char *state_dir, const char *domain);

@@ -11,15 +11,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "hd-address.h"
 #include "hd-error.h"
+#include "hd-hook-op.h"
 #include "hd-json.h"
 
-#define HD_JOURNAL_SUFFIX ".journal"
 #define HD_JOURNAL_VERSION 1
 
 static const char *const hd_journal_steps[] = {
@@ -68,26 +69,20 @@ hd_journal_free(HdJournal *journal)
 	g_free(journal);
 }
 
-/* libvirt refuses '/' in domain names; anything that could leave the state
- * directory is refused here too, whoever asks */
-static gboolean
-hd_journal_check_name(const char *domain, GError **error)
+/* the name rule and the path are the front's too (hd-hook-op.c) */
+static HdJournal *
+hd_journal_new(const char *state_dir, const char *domain, GError **error)
 {
-	if (domain == NULL || *domain == '\0' || strchr(domain, '/') != NULL || domain[0] == '.') {
+	char path[PATH_MAX];
+	HdJournal *journal;
+
+	if (!hd_journal_path(state_dir, domain, path, sizeof(path))) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 			    "domain name '%s' cannot name a journal file", domain != NULL ? domain : "");
-		return FALSE;
+		return NULL;
 	}
-	return TRUE;
-}
-
-static HdJournal *
-hd_journal_new(const char *state_dir, const char *domain)
-{
-	HdJournal *journal = g_new0(HdJournal, 1);
-	g_autofree gchar *name = g_strconcat(domain, HD_JOURNAL_SUFFIX, NULL);
-
-	journal->path = g_build_filename(state_dir, name, NULL);
+	journal = g_new0(HdJournal, 1);
+	journal->path = g_strdup(path);
 	journal->domain = g_strdup(domain);
 	journal->entries = g_ptr_array_new_with_free_func((GDestroyNotify)hd_journal_entry_free);
 	return journal;
@@ -218,9 +213,9 @@ hd_journal_load(const char *state_dir, const char *domain, GError **error)
 	g_autoptr(GError) local = NULL;
 	gsize len = 0;
 
-	if (!hd_journal_check_name(domain, error))
+	journal = hd_journal_new(state_dir, domain, error);
+	if (journal == NULL)
 		return NULL;
-	journal = hd_journal_new(state_dir, domain);
 	if (!g_file_get_contents(journal->path, &contents, &len, &local)) {
 		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			return g_steal_pointer(&journal);
