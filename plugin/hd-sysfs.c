@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hd-autocleanups.h"
@@ -96,6 +97,15 @@ hd_sysfs_exists(HdSysfs *sysfs, const char *relpath)
 	g_autofree gchar *path = hd_sysfs_path(sysfs, relpath);
 
 	return access(path, F_OK) == 0;
+}
+
+gboolean
+hd_sysfs_is_dir(HdSysfs *sysfs, const char *relpath)
+{
+	g_autofree gchar *path = hd_sysfs_path(sysfs, relpath);
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* a sysfs attribute, without its trailing newline */

@@ -32,6 +32,8 @@ const char *hd_sysfs_get_root(HdSysfs *sysfs);
 gchar *hd_sysfs_path(HdSysfs *sysfs, const char *relpath);
 
 gboolean hd_sysfs_exists(HdSysfs *sysfs, const char *relpath);
+/* a directory, not a symlink to one: sysfs links lead out of a device */
+gboolean hd_sysfs_is_dir(HdSysfs *sysfs, const char *relpath);
 gchar *hd_sysfs_read(HdSysfs *sysfs, const char *relpath, GError **error);
 gboolean hd_sysfs_write(HdSysfs *sysfs, const char *relpath, const char *value, GError **error);
 gchar *hd_sysfs_read_link_name(HdSysfs *sysfs, const char *relpath, GError **error);

@@ -176,25 +176,38 @@ hd_proc_state_clear(HdProcState *state)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdProcState, hd_proc_state_clear)
 
+/* read once per device, and only when it has a block device at all */
+static gboolean
+hd_proc_state_load(HdContext *ctx, HdProcState *proc, GError **error)
+{
+	g_autofree gchar *mountinfo = g_build_filename(ctx->proc_root, "self", "mountinfo", NULL);
+	g_autofree gchar *swaps = g_build_filename(ctx->proc_root, "swaps", NULL);
+	g_autoptr(GError) local = NULL;
+
+	if (g_file_get_contents(mountinfo, &proc->mountinfo, NULL, &local) &&
+	    g_file_get_contents(swaps, &proc->swaps, NULL, &local))
+		return TRUE;
+	hd_proc_state_clear(proc);
+	g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "%s", local->message);
+	return FALSE;
+}
+
 static gboolean
 hd_usage_check_block(HdContext *ctx, HdProcState *proc, const char *dir, gchar **reason, GError **error)
 {
 	g_autofree gchar *name = g_path_get_basename(dir);
 	g_autofree gchar *dev_path = g_build_filename(dir, "dev", NULL);
 	g_autofree gchar *holders_path = g_build_filename(dir, "holders", NULL);
-	g_autofree gchar *dev = hd_sysfs_read(ctx->sysfs, dev_path, error);
-	g_autoptr(GPtrArray) holders = hd_sysfs_list(ctx->sysfs, holders_path, error);
+	g_autofree gchar *dev = NULL;
+	g_autoptr(GPtrArray) holders = NULL;
 	g_autofree gchar *mount_point = NULL;
 
-	if (dev == NULL || holders == NULL)
+	dev = hd_sysfs_read(ctx->sysfs, dev_path, error);
+	if (dev == NULL)
 		return FALSE;
-	if (proc->mountinfo == NULL) {
-		g_autofree gchar *mountinfo = g_build_filename(ctx->proc_root, "self", "mountinfo", NULL);
-		g_autofree gchar *swaps = g_build_filename(ctx->proc_root, "swaps", NULL);
-		if (!g_file_get_contents(mountinfo, &proc->mountinfo, NULL, error) ||
-		    !g_file_get_contents(swaps, &proc->swaps, NULL, error))
-			return FALSE;
-	}
+	holders = hd_sysfs_list(ctx->sysfs, holders_path, error);
+	if (holders == NULL || (proc->mountinfo == NULL && !hd_proc_state_load(ctx, proc, error)))
+		return FALSE;
 	mount_point = hd_usage_mount_point(proc->mountinfo, dev);
 	if (mount_point != NULL)
 		*reason = g_strdup_printf("block device %s is mounted on %s", name, mount_point);
@@ -215,7 +228,6 @@ static gboolean
 hd_usage_walk_block(HdContext *ctx, HdProcState *proc, const char *dir, guint depth, gchar **reason, GError **error)
 {
 	g_autoptr(GPtrArray) entries = NULL;
-	g_autofree gchar *full = NULL;
 	g_autofree gchar *dev = g_build_filename(dir, "dev", NULL);
 	g_autofree gchar *holders = g_build_filename(dir, "holders", NULL);
 
@@ -227,13 +239,10 @@ hd_usage_walk_block(HdContext *ctx, HdProcState *proc, const char *dir, guint de
 	entries = hd_sysfs_list(ctx->sysfs, dir, error);
 	if (entries == NULL)
 		return FALSE;
-	full = hd_sysfs_path(ctx->sysfs, dir);
 	for (guint i = 0; i < entries->len && *reason == NULL; i++) {
-		const char *entry = g_ptr_array_index(entries, i);
-		g_autofree gchar *child = g_build_filename(dir, entry, NULL);
-		g_autofree gchar *child_full = g_build_filename(full, entry, NULL);
+		g_autofree gchar *child = g_build_filename(dir, g_ptr_array_index(entries, i), NULL);
 
-		if (g_file_test(child_full, G_FILE_TEST_IS_SYMLINK) || !g_file_test(child_full, G_FILE_TEST_IS_DIR))
+		if (!hd_sysfs_is_dir(ctx->sysfs, child))
 			continue;
 		if (!hd_usage_walk_block(ctx, proc, child, depth + 1, reason, error))
 			return FALSE;
