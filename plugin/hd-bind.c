@@ -177,19 +177,19 @@ hd_bind_with_override(HdContext *ctx,
 }
 
 GPtrArray *
-hd_bind_describe(const char *bdf, const char *current_driver, const char *driver, gboolean driver_loaded, guint timeout_ms)
+hd_bind_describe(HdContext *ctx, const char *bdf, const char *current_driver, const char *driver)
 {
 	GPtrArray *steps = g_ptr_array_new_with_free_func(g_free);
 
 	if (g_strcmp0(current_driver, driver) == 0)
 		return steps;
-	if (!driver_loaded)
+	if (!hd_driver_is_loaded(ctx, driver))
 		g_ptr_array_add(steps, g_strdup_printf("load the module of %s", driver));
 	g_ptr_array_add(steps, g_strdup_printf("write %s to driver_override", driver));
 	if (current_driver != NULL)
 		g_ptr_array_add(steps, g_strdup_printf("unbind from %s", current_driver));
 	g_ptr_array_add(steps, g_strdup_printf("write %s to drivers_probe", bdf));
-	g_ptr_array_add(steps, g_strdup_printf("wait up to %u ms for %s to bind", timeout_ms, driver));
+	g_ptr_array_add(steps, g_strdup_printf("wait up to %u ms for %s to bind", ctx->policy->bind_timeout_ms, driver));
 	return steps;
 }
 

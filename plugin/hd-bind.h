@@ -23,8 +23,4 @@ gboolean hd_bind_with_override(HdContext *ctx,
 gboolean hd_bind_restore(HdContext *ctx, const HdJournalEntry *entry, GError **error);
 
 /* the steps hd_bind_with_override() will take, in words, for plans */
-GPtrArray *hd_bind_describe(const char *bdf,
-			    const char *current_driver,
-			    const char *driver,
-			    gboolean driver_loaded,
-			    guint timeout_ms);
+GPtrArray *hd_bind_describe(HdContext *ctx, const char *bdf, const char *current_driver, const char *driver);

@@ -17,7 +17,8 @@ static void
 hd_plan_device_free(HdPlanDevice *dev)
 {
 	hd_device_info_free(dev->info);
-	g_ptr_array_unref(dev->steps);
+	if (dev->steps != NULL)
+		g_ptr_array_unref(dev->steps);
 	g_free(dev->target_driver);
 	g_free(dev->reason);
 	g_free(dev);
@@ -103,7 +104,6 @@ hd_plan_device_new(HdContext *ctx, const HdPlan *plan, const HdDeviceRequest *re
 	HdPlanDevice *dev = g_new0(HdPlanDevice, 1);
 
 	dev->request = req;
-	dev->steps = g_ptr_array_new_with_free_func(g_free);
 	dev->info = hd_device_info_read(ctx, &req->address, error);
 	if (dev->info == NULL) {
 		hd_plan_device_free(dev);
@@ -140,12 +140,9 @@ hd_plan_device_new(HdContext *ctx, const HdPlan *plan, const HdDeviceRequest *re
 		hd_plan_device_free(dev);
 		return NULL;
 	}
-	if (dev->action == HD_ACTION_BIND) {
-		g_autofree gchar *driver_dir = g_build_filename("bus", "pci", "drivers", dev->target_driver, NULL);
-		g_ptr_array_unref(dev->steps);
-		dev->steps = hd_bind_describe(dev->info->bdf, dev->info->driver, dev->target_driver,
-					      hd_sysfs_exists(ctx->sysfs, driver_dir), ctx->policy->bind_timeout_ms);
-	}
+	dev->steps = dev->action == HD_ACTION_BIND
+			 ? hd_bind_describe(ctx, dev->info->bdf, dev->info->driver, dev->target_driver)
+			 : g_ptr_array_new_with_free_func(g_free);
 	return dev;
 }
 
