@@ -30,8 +30,11 @@ hdctl_plan_read_domain(const char *path, GError **error)
 int
 hdctl_plan(int argc, char **argv)
 {
+	static const char summary[] =
+	    "Show every PCI device the domain asks for and what the hook's "
+	    "prepare would do with it.  Nothing is changed.  DOMAIN.xml may be "
+	    "'-' for stdin.";
 	g_auto(HdctlCommon) common = {0};
-	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN.xml");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdDomain) domain = NULL;
 	g_autoptr(HdContext) ctx = NULL;
@@ -43,14 +46,8 @@ hdctl_plan(int argc, char **argv)
 		{NULL},
 	};
 
-	g_option_context_set_summary(context,
-				     "Show every PCI device the domain asks for and what the hook's "
-				     "prepare would do with it.  Nothing is changed.  DOMAIN.xml may be "
-				     "'-' for stdin.");
-	g_option_context_add_main_entries(context, entries, NULL);
-	hdctl_common_add_entries(context, &common);
-	if (!g_option_context_parse(context, &argc, &argv, &error))
-		return hdctl_report_error("plan", error);
+	if (!hdctl_parse_options("plan", "DOMAIN.xml", summary, entries, &common, &argc, &argv))
+		return EXIT_FAILURE;
 	if (argc != 2) {
 		fprintf(stderr, "hostdevctl: plan: expected one DOMAIN.xml argument\n");
 		return 2;

@@ -36,8 +36,11 @@ hdctl_recover_domains(HdContext *ctx, GPtrArray *domains)
 int
 hdctl_recover(int argc, char **argv)
 {
+	static const char summary[] =
+	    "Restore every device a domain's journal holds to its original driver "
+	    "and driver_override, then drop the journal.  Only for domains that are "
+	    "not running: their guests would lose the devices.";
 	g_auto(HdctlCommon) common = {0};
-	g_autoptr(GOptionContext) context = g_option_context_new("DOMAIN|--all");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdContext) ctx = NULL;
 	g_autoptr(HdStateLock) lock = NULL;
@@ -48,14 +51,8 @@ hdctl_recover(int argc, char **argv)
 		{NULL},
 	};
 
-	g_option_context_set_summary(context,
-				     "Restore every device a domain's journal holds to its original driver "
-				     "and driver_override, then drop the journal.  Only for domains that are "
-				     "not running: their guests would lose the devices.");
-	g_option_context_add_main_entries(context, entries, NULL);
-	hdctl_common_add_entries(context, &common);
-	if (!g_option_context_parse(context, &argc, &argv, &error))
-		return hdctl_report_error("recover", error);
+	if (!hdctl_parse_options("recover", "DOMAIN|--all", summary, entries, &common, &argc, &argv))
+		return EXIT_FAILURE;
 	if ((all && argc != 1) || (!all && argc != 2)) {
 		fprintf(stderr, "hostdevctl: recover: expected one DOMAIN, or --all\n");
 		return 2;

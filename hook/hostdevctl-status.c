@@ -12,8 +12,10 @@
 int
 hdctl_status(int argc, char **argv)
 {
+	static const char summary[] =
+	    "List every PCI device hostdev-hook has lent to a domain: "
+	    "its current and original driver, owner, IOMMU group and state.";
 	g_auto(HdctlCommon) common = {0};
-	g_autoptr(GOptionContext) context = g_option_context_new(NULL);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdContext) ctx = NULL;
 	g_autofree gchar *output = NULL;
@@ -23,12 +25,8 @@ hdctl_status(int argc, char **argv)
 		{NULL},
 	};
 
-	g_option_context_set_summary(context, "List every PCI device hostdev-hook has lent to a domain: "
-					      "its current and original driver, owner, IOMMU group and state.");
-	g_option_context_add_main_entries(context, entries, NULL);
-	hdctl_common_add_entries(context, &common);
-	if (!g_option_context_parse(context, &argc, &argv, &error))
-		return hdctl_report_error("status", error);
+	if (!hdctl_parse_options("status", NULL, summary, entries, &common, &argc, &argv))
+		return EXIT_FAILURE;
 	ctx = hdctl_common_open(&common, &error);
 	if (ctx == NULL)
 		return hdctl_report_error("status", error);

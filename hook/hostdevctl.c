@@ -21,7 +21,8 @@ static const struct {
 	{"recover", hdctl_recover, "Restore the devices of a domain that is not running"},
 };
 
-void
+/* --sysfs-root, --policy and --state-dir, which every subcommand takes */
+static void
 hdctl_common_add_entries(GOptionContext *context, HdctlCommon *common)
 {
 	const GOptionEntry entries[] = {
@@ -65,6 +66,28 @@ hdctl_report_error(const char *subject, const GError *error)
 {
 	fprintf(stderr, "hostdevctl: %s: %s\n", subject, error->message);
 	return EXIT_FAILURE;
+}
+
+/* a subcommand's own options and the common ones; FALSE once reported */
+gboolean
+hdctl_parse_options(const char *command,
+		    const char *parameter,
+		    const char *summary,
+		    const GOptionEntry *entries,
+		    HdctlCommon *common,
+		    int *argc,
+		    char ***argv)
+{
+	g_autoptr(GOptionContext) context = g_option_context_new(parameter);
+	g_autoptr(GError) error = NULL;
+
+	g_option_context_set_summary(context, summary);
+	g_option_context_add_main_entries(context, entries, NULL);
+	hdctl_common_add_entries(context, common);
+	if (g_option_context_parse(context, argc, argv, &error))
+		return TRUE;
+	hdctl_report_error(command, error);
+	return FALSE;
 }
 
 static void

@@ -17,12 +17,17 @@ typedef struct {
 
 typedef int (*HdctlCommand)(int argc, char **argv);
 
-/* --sysfs-root and --policy, for every subcommand's option context */
-void hdctl_common_add_entries(GOptionContext *context, HdctlCommon *common);
 void hdctl_common_clear(HdctlCommon *common);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdctlCommon, hdctl_common_clear)
 
 int hdctl_report_error(const char *subject, const GError *error);
+gboolean hdctl_parse_options(const char *command,
+			     const char *parameter,
+			     const char *summary,
+			     const GOptionEntry *entries,
+			     HdctlCommon *common,
+			     int *argc,
+			     char ***argv);
 HdContext *hdctl_common_open(const HdctlCommon *common, GError **error);
 
 int hdctl_plan(int argc, char **argv);
