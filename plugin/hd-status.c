@@ -16,44 +16,59 @@ typedef struct {
 	const HdJournal *journal;
 	const HdJournalEntry *entry;
 	HdDeviceInfo *info;
-	const char *state;
+	gchar *state;
 } HdStatusRow;
+
+/* the rows borrow from the journals, so both live and die together */
+typedef struct {
+	GPtrArray *journals;
+	GArray *rows; /* of HdStatusRow */
+} HdStatus;
 
 static void
 hd_status_row_clear(HdStatusRow *row)
 {
 	hd_device_info_free(row->info);
+	g_free(row->state);
 }
 
-/* "bound", "gone", "binding (step)" or "drifted: on X" */
-static const char *
-hd_status_state(const HdJournalEntry *entry, const HdDeviceInfo *info, gchar **owned)
+static void
+hd_status_free(HdStatus *status)
+{
+	g_array_unref(status->rows);
+	if (status->journals != NULL)
+		g_ptr_array_unref(status->journals);
+	g_free(status);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdStatus, hd_status_free)
+
+/* "bound", "gone", "unfinished (step)" or "drifted: now on X" */
+static gchar *
+hd_status_state(const HdJournalEntry *entry, const HdDeviceInfo *info)
 {
 	if (!info->exists)
-		return "gone from the host";
-	if (!hd_journal_entry_is_settled(entry)) {
-		*owned = g_strdup_printf("unfinished (%s): run hostdevctl recover",
-					 hd_journal_step_to_string(entry->step));
-		return *owned;
-	}
-	if (g_strcmp0(info->driver, entry->target_driver) != 0) {
-		*owned = g_strdup_printf("drifted: now on %s", info->driver != NULL ? info->driver : "no driver");
-		return *owned;
-	}
-	return entry->found_bound ? "bound (found that way)" : "bound";
+		return g_strdup("gone from the host");
+	if (!hd_journal_entry_is_settled(entry))
+		return g_strdup_printf("unfinished (%s): run hostdevctl recover", hd_journal_step_to_string(entry->step));
+	if (g_strcmp0(info->driver, entry->target_driver) != 0)
+		return g_strdup_printf("drifted: now on %s", info->driver != NULL ? info->driver : "no driver");
+	return g_strdup(entry->found_bound ? "bound (found that way)" : "bound");
 }
 
-static GArray *
-hd_status_collect(HdContext *ctx, GPtrArray *journals, GPtrArray *strings, GError **error)
+static HdStatus *
+hd_status_load(HdContext *ctx, GError **error)
 {
-	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(HdStatusRow));
+	g_autoptr(HdStatus) status = g_new0(HdStatus, 1);
 
-	g_array_set_clear_func(rows, (GDestroyNotify)hd_status_row_clear);
-	for (guint i = 0; i < journals->len; i++) {
-		const HdJournal *journal = g_ptr_array_index(journals, i);
+	status->rows = g_array_new(FALSE, TRUE, sizeof(HdStatusRow));
+	g_array_set_clear_func(status->rows, (GDestroyNotify)hd_status_row_clear);
+	status->journals = hd_journal_load_all(ctx->state_dir, error);
+	if (status->journals == NULL)
+		return NULL;
+	for (guint i = 0; i < status->journals->len; i++) {
+		const HdJournal *journal = g_ptr_array_index(status->journals, i);
 		for (guint j = 0; j < journal->entries->len; j++) {
 			HdStatusRow row = {journal, g_ptr_array_index(journal->entries, j), NULL, NULL};
-			gchar *owned = NULL;
 			HdAddress addr;
 
 			if (!hd_address_parse_bdf(row.entry->address, &addr, error))
@@ -61,13 +76,11 @@ hd_status_collect(HdContext *ctx, GPtrArray *journals, GPtrArray *strings, GErro
 			row.info = hd_device_info_read(ctx, &addr, error);
 			if (row.info == NULL)
 				return NULL;
-			row.state = hd_status_state(row.entry, row.info, &owned);
-			if (owned != NULL)
-				g_ptr_array_add(strings, owned);
-			g_array_append_val(rows, row);
+			row.state = hd_status_state(row.entry, row.info);
+			g_array_append_val(status->rows, row);
 		}
 	}
-	return g_steal_pointer(&rows);
+	return g_steal_pointer(&status);
 }
 
 static const char *
@@ -79,19 +92,17 @@ hd_or(const char *value, const char *fallback)
 gchar *
 hd_status_to_text(HdContext *ctx, GError **error)
 {
-	g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, error);
-	g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GArray) rows = journals != NULL ? hd_status_collect(ctx, journals, strings, error) : NULL;
+	g_autoptr(HdStatus) status = hd_status_load(ctx, error);
 	g_autoptr(GString) out = g_string_new(NULL);
 
-	if (rows == NULL)
+	if (status == NULL)
 		return NULL;
-	if (rows->len == 0)
+	if (status->rows->len == 0)
 		return g_strdup("no devices are lent to domains\n");
 	g_string_append_printf(out, "%-13s %-12s %-10s %-14s %-14s %-6s %s\n", "ADDRESS", "DOMAIN", "DEVICE",
 			       "DRIVER", "ORIGINAL", "GROUP", "STATE");
-	for (guint i = 0; i < rows->len; i++) {
-		const HdStatusRow *row = &g_array_index(rows, HdStatusRow, i);
+	for (guint i = 0; i < status->rows->len; i++) {
+		const HdStatusRow *row = &g_array_index(status->rows, HdStatusRow, i);
 		g_autofree gchar *ids = row->info->exists ? g_strdup_printf("%04x:%04x", row->info->identity.vendor_id,
 									   row->info->identity.device_id)
 							  : g_strdup("-");
@@ -110,18 +121,16 @@ hd_status_to_text(HdContext *ctx, GError **error)
 gchar *
 hd_status_to_json(HdContext *ctx, GError **error)
 {
-	g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, error);
-	g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GArray) rows = journals != NULL ? hd_status_collect(ctx, journals, strings, error) : NULL;
+	g_autoptr(HdStatus) status = hd_status_load(ctx, error);
 	g_autoptr(JsonBuilder) builder = json_builder_new();
 
-	if (rows == NULL)
+	if (status == NULL)
 		return NULL;
 	json_builder_begin_object(builder);
 	json_builder_set_member_name(builder, "devices");
 	json_builder_begin_array(builder);
-	for (guint i = 0; i < rows->len; i++) {
-		const HdStatusRow *row = &g_array_index(rows, HdStatusRow, i);
+	for (guint i = 0; i < status->rows->len; i++) {
+		const HdStatusRow *row = &g_array_index(status->rows, HdStatusRow, i);
 
 		json_builder_begin_object(builder);
 		hd_json_add_string(builder, "address", row->entry->address);
