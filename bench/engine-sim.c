@@ -166,7 +166,7 @@ bench_prepare(Bench *b, const Config *c)
 	if (domain->requests->len == 0)
 		return;
 	ctx = bench_open(b, &lock);
-	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
+	plan = hd_plan_new_for_domain(ctx, "web01", g_steal_pointer(&domain), &error);
 	if (plan == NULL)
 		die("plan", error);
 	refused = hd_plan_first_error(plan);
@@ -175,7 +175,7 @@ bench_prepare(Bench *b, const Config *c)
 							 refused->reason);
 		die(why, NULL);
 	}
-	if (!hd_engine_prepare(ctx, plan, "web01", &error))
+	if (!hd_engine_prepare(ctx, plan, &error))
 		die("prepare", error);
 }
 
@@ -186,8 +186,9 @@ bench_release(Bench *b)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdStateLock) lock = NULL;
 	g_autoptr(HdContext) ctx = bench_open(b, &lock);
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)"web01"};
 
-	if (!hd_engine_release(ctx, "web01", &error))
+	if (!hd_engine_release(ctx, &owner, &error))
 		die("release", error);
 }
 

@@ -59,7 +59,7 @@ hdctl_plan(int argc, char **argv)
 	ctx = hdctl_common_open(&common, &error);
 	if (ctx == NULL)
 		return hdctl_report_error("plan", error);
-	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
+	plan = hd_plan_new_for_domain(ctx, NULL, g_steal_pointer(&domain), &error);
 	if (plan == NULL)
 		return hdctl_report_error(argv[1], error);
 

@@ -14,21 +14,30 @@
 #include "hd-journal.h"
 #include "hostdevctl.h"
 
+static void
+hdctl_owner_free(HdOwner *owner)
+{
+	hd_owner_clear(owner);
+	g_free(owner);
+}
+
 static gboolean
-hdctl_recover_domains(HdContext *ctx, GPtrArray *domains)
+hdctl_recover_owners(HdContext *ctx, GPtrArray *owners)
 {
 	gboolean ok = TRUE;
 
-	for (guint i = 0; i < domains->len; i++) {
-		const char *domain = g_ptr_array_index(domains, i);
+	for (guint i = 0; i < owners->len; i++) {
+		const HdOwner *owner = g_ptr_array_index(owners, i);
+		g_autofree gchar *label =
+		    owner->kind == HD_OWNER_DOMAIN ? g_strdup(owner->name) : g_strdup_printf("host:%s", owner->name);
 		g_autoptr(GError) error = NULL;
 
-		if (!hd_engine_release(ctx, domain, &error)) {
-			hdctl_report_error(domain, error);
+		if (!hd_engine_release(ctx, owner, &error)) {
+			hdctl_report_error(label, error);
 			ok = FALSE;
 			continue;
 		}
-		printf("%s: restored\n", domain);
+		printf("%s: restored\n", label);
 	}
 	return ok;
 }
@@ -44,7 +53,7 @@ hdctl_recover(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdContext) ctx = NULL;
 	g_autoptr(HdStateLock) lock = NULL;
-	g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) owners = g_ptr_array_new_with_free_func((GDestroyNotify)hdctl_owner_free);
 	gboolean all = FALSE;
 	const GOptionEntry entries[] = {
 		{"all", 0, 0, G_OPTION_ARG_NONE, &all, "Every domain with a journal", NULL},
@@ -67,10 +76,16 @@ hdctl_recover(int argc, char **argv)
 		g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, &error);
 		if (journals == NULL)
 			return hdctl_report_error("recover", error);
-		for (guint i = 0; i < journals->len; i++)
-			g_ptr_array_add(domains, g_strdup(((HdJournal *)g_ptr_array_index(journals, i))->domain));
+		for (guint i = 0; i < journals->len; i++) {
+			HdOwner *owner = g_new0(HdOwner, 1);
+			hd_owner_copy(owner, &((HdJournal *)g_ptr_array_index(journals, i))->owner);
+			g_ptr_array_add(owners, owner);
+		}
 	} else {
-		g_ptr_array_add(domains, g_strdup(argv[1]));
+		HdOwner *owner = g_new0(HdOwner, 1);
+		owner->kind = HD_OWNER_DOMAIN;
+		owner->name = g_strdup(argv[1]);
+		g_ptr_array_add(owners, owner);
 	}
-	return hdctl_recover_domains(ctx, domains) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hdctl_recover_owners(ctx, owners) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hd-error.h"
+#include "hd-names.h"
 
 #define HD_POLICY_BIND_TIMEOUT_MAX_MS 60000u
 
@@ -37,7 +38,10 @@ hd_policy_free(HdPolicy *policy)
 		return;
 	g_free(policy->kvm_stub);
 	g_free(policy->xen_stub);
+	g_free(policy->path);
 	g_array_unref(policy->protected_devices);
+	if (policy->file != NULL)
+		g_key_file_unref(policy->file);
 	g_free(policy);
 }
 
@@ -54,9 +58,8 @@ hd_policy_load_string(GKeyFile *file, const char *group, const char *key, gchar 
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "[%s] %s: %s", group, key, local->message);
 		return FALSE;
 	}
-	if (*g_strstrip(value) == '\0' || strchr(value, '/') != NULL) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "[%s] %s: '%s' is not a kernel driver name", group, key, value);
+	if (!hd_driver_name_check(g_strstrip(value), "", error)) {
+		g_prefix_error(error, "[%s] %s: ", group, key);
 		return FALSE;
 	}
 	g_free(*out);
@@ -122,6 +125,8 @@ hd_policy_load(const char *path, GError **error)
 		g_prefix_error(error, "policy %s: ", path);
 		return NULL;
 	}
+	policy->path = g_strdup(path);
+	policy->file = g_steal_pointer(&file);
 	return g_steal_pointer(&policy);
 }
 
@@ -133,4 +138,29 @@ hd_policy_is_protected(const HdPolicy *policy, const HdAddress *addr)
 			return TRUE;
 	}
 	return FALSE;
+}
+
+/*
+ * A plugin's own setting, [<plugin>] <key>=true|false.  Absent means
+ * @default_value; anything but a boolean is an error naming the file, so a
+ * typo can never silently leave a safety setting at its default.
+ */
+gboolean
+hd_policy_get_boolean(const HdPolicy *policy, const char *group, const char *key, gboolean default_value,
+		      gboolean *out, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	gboolean value;
+
+	*out = default_value;
+	if (policy->file == NULL || !g_key_file_has_key(policy->file, group, key, NULL))
+		return TRUE;
+	value = g_key_file_get_boolean(policy->file, group, key, &local);
+	if (local != NULL) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "policy %s: [%s] %s: expected true or false",
+			    policy->path, group, key);
+		return FALSE;
+	}
+	*out = value;
+	return TRUE;
 }

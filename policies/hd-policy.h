@@ -14,6 +14,9 @@ typedef struct {
 	gchar *xen_stub;	/* driver for Xen domains, "pciback" */
 	guint bind_timeout_ms;	/* how long a bind may take to show in sysfs */
 	GArray *protected_devices; /* of HdAddress: never taken, even when forced */
+	/* the file as read, for the plugins' own sections; NULL: none */
+	gchar *path;
+	GKeyFile *file;
 } HdPolicy;
 
 HdPolicy *hd_policy_new_default(void);
@@ -22,3 +25,9 @@ void hd_policy_free(HdPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPolicy, hd_policy_free)
 
 gboolean hd_policy_is_protected(const HdPolicy *policy, const HdAddress *addr);
+gboolean hd_policy_get_boolean(const HdPolicy *policy,
+			       const char *group,
+			       const char *key,
+			       gboolean default_value,
+			       gboolean *out,
+			       GError **error);

@@ -53,6 +53,8 @@
 #define META(attrs) "<hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'><hd:device " attrs "/></hd:hostdev-hook>"
 
 #define VM	    "vm1"
+/* a libvirt domain as the journal knows it */
+#define DOMAIN_OWNER(name) ((HdOwner){HD_OWNER_DOMAIN, (gchar *)(name)})
 #define UUID	    "9e3b2c7a-8d1f-4c55-a1b0-3f6e2d9c8b71"
 #define TIMEOUT_MS  50
 
@@ -263,7 +265,7 @@ plan_for(Fixture *fx, const char *name, const char *metadata, const char *device
 	HdPlan *plan;
 
 	g_assert_no_error(error);
-	plan = hd_plan_new(fx->ctx, g_steal_pointer(&domain), &error);
+	plan = hd_plan_new_for_domain(fx->ctx, name, g_steal_pointer(&domain), &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(plan);
 	return plan;
@@ -279,7 +281,7 @@ prepare(Fixture *fx, const char *name, const char *metadata, const char *devices
 
 	if (refused != NULL)
 		g_error("plan for %s refused %s: %s", name, refused->info->bdf, refused->reason);
-	return hd_engine_prepare(fx->ctx, plan, name, error);
+	return hd_engine_prepare(fx->ctx, plan, error);
 }
 
 static void
@@ -295,8 +297,9 @@ static gboolean
 release(Fixture *fx, const char *name, GError **error)
 {
 	g_autoptr(HdStateLock) lock = lock_state(fx);
+	HdOwner owner = DOMAIN_OWNER(name);
 
-	return hd_engine_release(fx->ctx, name, error);
+	return hd_engine_release(fx->ctx, &owner, error);
 }
 
 static void
@@ -428,7 +431,8 @@ static HdJournal *
 journal_of(Fixture *fx, const char *name)
 {
 	g_autoptr(GError) error = NULL;
-	HdJournal *journal = hd_journal_load(fx->state_dir, name, &error);
+	HdOwner owner = DOMAIN_OWNER(name);
+	HdJournal *journal = hd_journal_load(fx->state_dir, &owner, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(journal);
@@ -445,6 +449,7 @@ write_journal(Fixture *fx, const char *name, const char *contents, gssize len)
 	g_assert_no_error(error);
 }
 
+/* a device's bind entry, as the vfio-pci plugin writes it */
 static void
 assert_entry(HdJournal *journal,
 	     guint index,
@@ -452,18 +457,20 @@ assert_entry(HdJournal *journal,
 	     const char *original_driver,
 	     const char *original_override,
 	     gboolean found_bound,
-	     HdJournalStep step)
+	     const char *step)
 {
-	HdJournalEntry *entry;
+	HdEntry *entry;
 
 	g_assert_cmpuint(index, <, journal->entries->len);
 	entry = g_ptr_array_index(journal->entries, index);
-	g_assert_cmpstr(entry->address, ==, address);
-	g_assert_cmpstr(entry->original_driver, ==, original_driver);
-	g_assert_cmpstr(entry->original_override, ==, original_override);
-	g_assert_cmpstr(entry->target_driver, ==, "vfio-pci");
-	g_assert_cmpint(entry->found_bound, ==, found_bound);
-	g_assert_cmpstr(hd_journal_step_to_string(entry->step), ==, hd_journal_step_to_string(step));
+	g_assert_cmpstr(hd_entry_get_address(entry), ==, address);
+	g_assert_cmpstr(entry->plugin, ==, "vfio-pci");
+	g_assert_cmpint(entry->phase, ==, HD_PHASE_BIND);
+	g_assert_cmpstr(hd_entry_get_string(entry, "original_driver"), ==, original_driver);
+	g_assert_cmpstr(hd_entry_get_string(entry, "original_override"), ==, original_override);
+	g_assert_cmpstr(hd_entry_get_string(entry, "target_driver"), ==, "vfio-pci");
+	g_assert_cmpint(hd_entry_get_bool(entry, "found_bound"), ==, found_bound);
+	g_assert_cmpstr(hd_entry_get_step(entry), ==, step);
 }
 
 /* one device's hand-written journal entry, in the file's own format */
@@ -554,7 +561,7 @@ test_prepare_several(Fixture *fx, gconstpointer data)
 		assert_driver(fx, several[i].bdf, "vfio-pci");
 		assert_override(fx, several[i].bdf, "vfio-pci");
 		g_assert_true(has_vfio_node(fx, several[i].group));
-		assert_entry(journal, i, several[i].bdf, several[i].driver, NULL, FALSE, HD_JOURNAL_BOUND);
+		assert_entry(journal, i, several[i].bdf, several[i].driver, NULL, FALSE, "done");
 		g_assert_cmpuint(log_count("INFO", several[i].bdf), >=, 1);
 	}
 	/* who holds which device is root's business only */
@@ -598,7 +605,7 @@ test_prepare_unbound(Fixture *fx, gconstpointer data)
 	assert_writes_since(fx, mark, bind);
 	assert_driver(fx, UNBOUND, "vfio-pci");
 	journal = journal_of(fx, VM);
-	assert_entry(journal, 0, UNBOUND, NULL, NULL, FALSE, HD_JOURNAL_BOUND);
+	assert_entry(journal, 0, UNBOUND, NULL, NULL, FALSE, "done");
 
 	mark = writes_mark(fx);
 	release_ok(fx, VM);
@@ -836,7 +843,7 @@ test_rollback_probe_refused_keeps_journal(Fixture *fx, gconstpointer data)
 	assert_driver(fx, NIC2, NULL);
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 1);
-	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, HD_JOURNAL_PROBE);
+	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, "probe");
 
 	mock_sysfs_set_probe_refused(fx->ms, NIC2, FALSE);
 	release_ok(fx, VM);
@@ -938,7 +945,7 @@ test_override(Fixture *fx, gconstpointer data)
 	assert_override(fx, bdf, "vfio-pci");
 	journal = journal_of(fx, VM);
 	assert_entry(journal, 0, bdf, override_cases[i].driver, override_cases[i].override, FALSE,
-		     HD_JOURNAL_BOUND);
+		     "done");
 
 	release_ok(fx, VM);
 	assert_driver(fx, bdf, override_cases[i].driver);
@@ -1005,8 +1012,8 @@ test_found_bound(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(writes_naming(fx, mark, NIC2), ==, 0);
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 2);
-	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, HD_JOURNAL_BOUND);
-	assert_entry(journal, 1, NIC2, "vfio-pci", "vfio-pci", TRUE, HD_JOURNAL_BOUND);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	assert_entry(journal, 1, NIC2, "vfio-pci", "vfio-pci", TRUE, "done");
 	g_assert_cmpuint(log_count("INFO", "already on vfio-pci"), ==, 1);
 
 	mark = writes_mark(fx);
@@ -1061,7 +1068,7 @@ test_ownership_conflict(Fixture *fx, gconstpointer data)
 	prepare_ok(fx, "B", NULL, HD_NIC1);
 	assert_driver(fx, NIC1, "vfio-pci");
 	journal = journal_of(fx, "B");
-	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, HD_JOURNAL_BOUND);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
 	release_ok(fx, "B");
 	after = mock_sysfs_snapshot(fx->ms);
 	g_assert_cmpstr(after, ==, before);
@@ -1163,7 +1170,7 @@ test_group_whole(Fixture *fx, gconstpointer data)
 	for (; n < G_N_ELEMENTS(group_whole_cases[i].bdfs) && group_whole_cases[i].bdfs[n] != NULL; n++) {
 		assert_driver(fx, group_whole_cases[i].bdfs[n], "vfio-pci");
 		assert_entry(journal, n, group_whole_cases[i].bdfs[n], group_whole_cases[i].drivers[n], NULL, FALSE,
-			     HD_JOURNAL_BOUND);
+			     "done");
 	}
 	g_assert_cmpuint(journal->entries->len, ==, n);
 	g_assert_true(has_vfio_node(fx, group_whole_cases[i].group));
@@ -1243,7 +1250,7 @@ test_release_after_failed_rollback(Fixture *fx, gconstpointer data)
 	assert_override(fx, NIC2, "vfio-pci");
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 1);
-	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, HD_JOURNAL_PROBE);
+	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, "probe");
 
 	release_ok(fx, VM);
 	after = mock_sysfs_snapshot(fx->ms);
@@ -1273,14 +1280,16 @@ static const struct {
 	{"bound", "bound", {W_OVERRIDE(NIC1, "vfio-pci"), W_UNBIND(NIC1), W_PROBE(NIC1), NULL}},
 };
 
-static HdJournalStep
-step_from_string(const char *text)
+/* version 1 steps as version 2 reads them: "recorded" changed nothing yet,
+ * "bound" finished */
+static const char *
+step_from_v1(const char *v1_step)
 {
-	for (HdJournalStep step = HD_JOURNAL_RECORDED; step <= HD_JOURNAL_BOUND; step++) {
-		if (g_strcmp0(hd_journal_step_to_string(step), text) == 0)
-			return step;
-	}
-	g_error("no step %s", text);
+	if (g_strcmp0(v1_step, "recorded") == 0)
+		return "begin";
+	if (g_strcmp0(v1_step, "bound") == 0)
+		return "done";
+	return v1_step;
 }
 
 static void
@@ -1301,7 +1310,7 @@ test_release_crash(Fixture *fx, gconstpointer data)
 	/* the hand-written journal reads back as the engine would have written it */
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 1);
-	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, step_from_string(crash_cases[i].step));
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, step_from_v1(crash_cases[i].step));
 
 	release_ok(fx, VM);
 	assert_driver(fx, NIC1, "e1000e");
@@ -1352,13 +1361,13 @@ test_stale_journal_other_devices(Fixture *fx, gconstpointer data)
 
 	prepare_ok(fx, VM, NULL, HD_NIC1 HD_NVME);
 	prepare_ok(fx, VM, NULL, HD_NIC2);
-	g_assert_cmpuint(log_count("WARNING", "undoing 2 device(s) left from an earlier start"), ==, 1);
+	g_assert_cmpuint(log_count("WARNING", "undoing 2 change(s) left from an earlier start"), ==, 1);
 	assert_driver(fx, NIC1, "e1000e");
 	assert_driver(fx, NVME, "nvme");
 	assert_driver(fx, NIC2, "vfio-pci");
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 1);
-	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, HD_JOURNAL_BOUND);
+	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, "done");
 	release_ok(fx, VM);
 	after = mock_sysfs_snapshot(fx->ms);
 	g_assert_cmpstr(after, ==, before);
@@ -1383,7 +1392,7 @@ test_stale_journal_same_devices(Fixture *fx, gconstpointer data)
 	assert_writes_array_since(fx, mark, expected);
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 1);
-	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, HD_JOURNAL_BOUND);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
 	release_ok(fx, VM);
 	after = mock_sysfs_snapshot(fx->ms);
 	g_assert_cmpstr(after, ==, before);
@@ -1406,8 +1415,8 @@ test_stale_journal_unfinished(Fixture *fx, gconstpointer data)
 	prepare_ok(fx, VM, NULL, HD_NIC1 HD_NIC2);
 	journal = journal_of(fx, VM);
 	g_assert_cmpuint(journal->entries->len, ==, 2);
-	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, HD_JOURNAL_BOUND);
-	assert_entry(journal, 1, NIC2, "e1000e", NULL, FALSE, HD_JOURNAL_BOUND);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	assert_entry(journal, 1, NIC2, "e1000e", NULL, FALSE, "done");
 	release_ok(fx, VM);
 	after = mock_sysfs_snapshot(fx->ms);
 	g_assert_cmpstr(after, ==, before);
@@ -1433,17 +1442,17 @@ static const struct {
 	{"truncated", "{\"version\": 1, \"domain\": \"vm1\", \"devices\": [" GOOD_ENTRY, -1, "not valid JSON: "},
 	{"not-utf8", "{\"version\": 1, \"devices\": [], \"domain\": \"\xff\xfe\"}", -1, NULL},
 	{"nul-byte", NUL_JOURNAL, sizeof(NUL_JOURNAL) - 1, NULL},
-	{"array", "[]", -1, "not a version 1 journal with a devices array"},
-	{"string", "\"journal\"", -1, "not a version 1 journal with a devices array"},
-	{"null", "null", -1, "not a version 1 journal with a devices array"},
-	{"no-devices", "{\"version\": 1}", -1, "not a version 1 journal with a devices array"},
-	{"devices-object", "{\"version\": 1, \"devices\": {}}", -1, "not a version 1 journal with a devices array"},
-	{"devices-null", "{\"version\": 1, \"devices\": null}", -1, "not a version 1 journal with a devices array"},
-	{"no-version", "{\"devices\": [" GOOD_ENTRY "]}", -1, "not a version 1 journal with a devices array"},
+	{"array", "[]", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
+	{"string", "\"journal\"", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
+	{"null", "null", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
+	{"no-devices", "{\"version\": 1}", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
+	{"devices-object", "{\"version\": 1, \"devices\": {}}", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
+	{"devices-null", "{\"version\": 1, \"devices\": null}", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
+	{"no-version", "{\"devices\": [" GOOD_ENTRY "]}", -1, "not a version 2 journal with an entries array, nor a version 1 one with devices"},
 	{"wrong-version", "{\"version\": 2, \"devices\": [" GOOD_ENTRY "]}", -1,
-	 "not a version 1 journal with a devices array"},
+	 "not a version 2 journal with an entries array, nor a version 1 one with devices"},
 	{"version-string", "{\"version\": \"1\", \"devices\": [" GOOD_ENTRY "]}", -1,
-	 "not a version 1 journal with a devices array"},
+	 "not a version 2 journal with an entries array, nor a version 1 one with devices"},
 	{"entry-without-address",
 	 "{\"version\": 1, \"devices\": [{\"original_driver\": \"e1000e\", \"target_driver\": \"vfio-pci\", "
 	 "\"step\": \"bound\"}]}",
@@ -1525,7 +1534,8 @@ test_damaged_journal(Fixture *fx, gconstpointer data)
 	write_journal(fx, VM, damaged_cases[i].contents, (gssize)len);
 	{
 		g_autoptr(GError) error = NULL;
-		g_autoptr(HdJournal) journal = hd_journal_load(fx->state_dir, VM, &error);
+		HdOwner owner = DOMAIN_OWNER(VM);
+		g_autoptr(HdJournal) journal = hd_journal_load(fx->state_dir, &owner, &error);
 
 		g_assert_null(journal);
 		assert_damaged(error, path, i);
@@ -1540,13 +1550,15 @@ test_damaged_journal(Fixture *fx, gconstpointer data)
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_false(hd_engine_release(fx->ctx, VM, &error));
+		HdOwner owner = DOMAIN_OWNER(VM);
+
+		g_assert_false(hd_engine_release(fx->ctx, &owner, &error));
 		assert_damaged(error, path, i);
 	}
 	{
 		g_autoptr(GError) error = NULL;
 
-		g_assert_false(hd_engine_prepare(fx->ctx, plan, VM, &error));
+		g_assert_false(hd_engine_prepare(fx->ctx, plan, &error));
 		assert_damaged(error, path, i);
 	}
 	{
@@ -1557,7 +1569,7 @@ test_damaged_journal(Fixture *fx, gconstpointer data)
 		g_autoptr(HdPlan) other = NULL;
 
 		g_assert_no_error(error);
-		other = hd_plan_new(fx->ctx, g_steal_pointer(&domain), &error);
+		other = hd_plan_new_for_domain(fx->ctx, "other", g_steal_pointer(&domain), &error);
 		g_assert_null(other);
 		assert_damaged(error, path, i);
 	}
@@ -1692,9 +1704,9 @@ test_status(Fixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	devices = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "devices");
 	g_assert_cmpuint(json_array_get_length(devices), ==, 4);
-	assert_status_json(devices, NIC1, "vm1", "vfio-pci", "e1000e", "bound", "bound");
-	assert_status_json(devices, NIC2, "vm1", "e1000e", "e1000e", "bound", "drifted: now on e1000e");
-	assert_status_json(devices, UNBOUND, "vm1", "vfio-pci", "vfio-pci", "bound", "bound (found that way)");
+	assert_status_json(devices, NIC1, "vm1", "vfio-pci", "e1000e", "done", "bound");
+	assert_status_json(devices, NIC2, "vm1", "e1000e", "e1000e", "done", "drifted: now on e1000e");
+	assert_status_json(devices, UNBOUND, "vm1", "vfio-pci", "vfio-pci", "done", "bound (found that way)");
 	assert_status_json(devices, NVME, "vm2", NULL, "nvme", "probe",
 			   "unfinished (probe): run hostdevctl recover");
 	g_assert_cmpstr(json_object_get_string_member(status_device(devices, NIC1), "iommu_group"), ==, "1");

@@ -141,7 +141,7 @@ store_fails(Fixture *fx, const char *relpath, const char *value, int errnum)
 static gchar *
 driver_of(Fixture *fx, const char *bdf)
 {
-	g_autofree gchar *link = hd_device_attr_path(bdf, "driver");
+	g_autofree gchar *link = hd_function_attr_path(bdf, "driver");
 	g_autoptr(GError) error = NULL;
 	gchar *name = hd_sysfs_read_link_name(fx->ctx->sysfs, link, &error);
 
@@ -171,7 +171,7 @@ assert_driver(Fixture *fx, const char *bdf, const char *expected)
 static void
 assert_override(Fixture *fx, const char *bdf, const char *expected)
 {
-	g_autofree gchar *path = hd_device_attr_path(bdf, "driver_override");
+	g_autofree gchar *path = hd_function_attr_path(bdf, "driver_override");
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *value = hd_sysfs_read(fx->ctx->sysfs, path, &error);
 
@@ -202,8 +202,8 @@ assert_writes(Fixture *fx, const char *const *expected)
 static void
 libvirt_rebind(Fixture *fx, const char *bdf, const char *override)
 {
-	g_autofree gchar *override_path = hd_device_attr_path(bdf, "driver_override");
-	g_autofree gchar *unbind_path = hd_device_attr_path(bdf, "driver/unbind");
+	g_autofree gchar *override_path = hd_function_attr_path(bdf, "driver_override");
+	g_autofree gchar *unbind_path = hd_function_attr_path(bdf, "driver/unbind");
 	g_autofree gchar *driver = driver_of(fx, bdf);
 
 	write_ok(fx, override_path, override);
@@ -284,7 +284,7 @@ test_tree_config(Fixture *fx, gconstpointer data)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree gchar *relpath = hd_device_attr_path(cases[i].bdf, "config");
+		g_autofree gchar *relpath = hd_function_attr_path(cases[i].bdf, "config");
 		g_autofree gchar *path = hd_sysfs_path(fx->ctx->sysfs, relpath);
 		g_autofree gchar *config = NULL;
 		gsize len = 0;
@@ -554,8 +554,8 @@ test_probe(Fixture *fx, gconstpointer data)
 {
 	guint i = GPOINTER_TO_UINT(data);
 	const char *bdf = probe_cases[i].bdf;
-	g_autofree gchar *override = hd_device_attr_path(bdf, "driver_override");
-	g_autofree gchar *unbind = hd_device_attr_path(bdf, "driver/unbind");
+	g_autofree gchar *override = hd_function_attr_path(bdf, "driver_override");
+	g_autofree gchar *unbind = hd_function_attr_path(bdf, "driver/unbind");
 	const char *value = probe_cases[i].value != NULL ? probe_cases[i].value : bdf;
 
 	if (probe_cases[i].override != NULL)
@@ -680,8 +680,8 @@ test_bind(Fixture *fx, gconstpointer data)
 {
 	guint i = GPOINTER_TO_UINT(data);
 	const char *bdf = bind_cases[i].bdf;
-	g_autofree gchar *override = hd_device_attr_path(bdf, "driver_override");
-	g_autofree gchar *unbind = hd_device_attr_path(bdf, "driver/unbind");
+	g_autofree gchar *override = hd_function_attr_path(bdf, "driver_override");
+	g_autofree gchar *unbind = hd_function_attr_path(bdf, "driver/unbind");
 
 	if (bind_cases[i].override != NULL)
 		write_ok(fx, override, bind_cases[i].override);

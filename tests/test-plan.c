@@ -39,7 +39,7 @@ plan_for(PlanFixture *fx, const char *type, const char *metadata, const char *de
 	HdPlan *plan;
 
 	g_assert_no_error(error);
-	plan = hd_plan_new(fx->ctx, g_steal_pointer(&domain), &error);
+	plan = hd_plan_new_for_domain(fx->ctx, NULL, g_steal_pointer(&domain), &error);
 	g_assert_no_error(error);
 	return plan;
 }
@@ -145,7 +145,7 @@ test_plan_protected_by_policy(void)
 	g_assert_no_error(error);
 	ctx = hd_context_new(sysfs, policy_path, &error);
 	g_assert_no_error(error);
-	plan = hd_plan_new(ctx, g_steal_pointer(&domain), &error);
+	plan = hd_plan_new_for_domain(ctx, NULL, g_steal_pointer(&domain), &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(hd_plan_first_error(plan));
 	g_assert_cmpstr(hd_plan_first_error(plan)->reason, ==, "protected by the host's hostdev-hook policy");
@@ -317,7 +317,7 @@ usage_action(UsageFixture *fx, const char *metadata, const char *devices)
 	g_autoptr(HdPlan) plan = NULL;
 
 	g_assert_no_error(error);
-	plan = hd_plan_new(fx->ctx, g_steal_pointer(&domain), &error);
+	plan = hd_plan_new_for_domain(fx->ctx, NULL, g_steal_pointer(&domain), &error);
 	g_assert_no_error(error);
 	return hd_plan_device_action_string(g_ptr_array_index(plan->devices, 0));
 }

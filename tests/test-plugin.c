@@ -1,5 +1,5 @@
 /*
- * test-plugin.c: the plugin runners and the journal's record of plugins
+ * test-plugin.c: the plugin runners, the registry, and the journal's v2 format
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,40 +11,56 @@
 #include "hd-plugin-private.h"
 
 static gboolean
-fail_silently(HdContext *ctx, const HdPlanDevice *dev, GError **error)
+check_fails_silently(HdContext *ctx, HdDevice *dev, GError **error)
 {
 	return FALSE;
 }
 
 static gboolean
-refuse(HdContext *ctx, const HdPlanDevice *dev, GError **error)
+configure_fails_silently(HdContext *ctx, const HdDevice *dev, HdEntry *entry, GError **error)
+{
+	return FALSE;
+}
+
+static gboolean
+refuse(HdContext *ctx, HdDevice *dev, GError **error)
 {
 	g_set_error_literal(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "not this one");
 	return FALSE;
 }
 
 static gboolean
-bind_fails(HdContext *ctx, const HdPlanDevice *dev, HdStepFunc step, gpointer data, GError **error)
+bind_fails(HdContext *ctx, const HdDevice *dev, HdEntry *entry, GError **error)
 {
 	g_set_error_literal(error, HD_ERROR, HD_ERROR_FAILED, "vfio-pci did not take the device");
 	return FALSE;
 }
 
 static const HdPlugin empty_plugin = {.name = "empty"};
-static const HdPlugin silent_plugin = {.name = "silent", .check = fail_silently, .configure = fail_silently};
+static const HdPlugin silent_plugin = {
+    .name = "silent",
+    .check = check_fails_silently,
+    .configure = configure_fails_silently,
+};
 static const HdPlugin refusing_plugin = {.name = "refusing", .check = refuse, .bind = bind_fails};
 
 /* an empty slot is success: a plugin fills in only what it needs */
 static void
 test_runner_empty_slots(void)
 {
+	GPtrArray *steps = g_ptr_array_new();
+
+	g_assert_false(hd_plugin_runner_select(&empty_plugin, NULL, NULL));
 	g_assert_true(hd_plugin_runner_check(&empty_plugin, NULL, NULL, NULL));
-	g_assert_true(hd_plugin_runner_provision(&empty_plugin, NULL, NULL, NULL));
-	g_assert_true(hd_plugin_runner_bind(&empty_plugin, NULL, NULL, NULL, NULL, NULL));
-	g_assert_true(hd_plugin_runner_configure(&empty_plugin, NULL, NULL, NULL));
-	g_assert_true(hd_plugin_runner_unconfigure(&empty_plugin, NULL, NULL, NULL));
-	g_assert_true(hd_plugin_runner_unbind(&empty_plugin, NULL, NULL, NULL));
-	g_assert_true(hd_plugin_runner_unprovision(&empty_plugin, NULL, NULL, NULL));
+	g_assert_true(hd_plugin_runner_expand(&empty_plugin, NULL, NULL, NULL));
+	hd_plugin_runner_describe(&empty_plugin, NULL, NULL, steps);
+	g_assert_cmpuint(steps->len, ==, 0);
+	for (HdPhase phase = HD_PHASE_PROVISION; phase <= HD_PHASE_CONFIGURE; phase++) {
+		g_assert_false(hd_plugin_has_phase(&empty_plugin, phase));
+		g_assert_true(hd_plugin_runner_do(&empty_plugin, phase, NULL, NULL, NULL, NULL));
+		g_assert_true(hd_plugin_runner_undo(&empty_plugin, phase, NULL, NULL, NULL));
+	}
+	g_ptr_array_unref(steps);
 }
 
 /* FALSE without an error is the plugin's bug, and is reported as one */
@@ -57,7 +73,7 @@ test_runner_failure_without_error(void)
 	g_assert_false(hd_plugin_runner_check(&silent_plugin, NULL, NULL, &check));
 	g_assert_error(check, HD_ERROR, HD_ERROR_INTERNAL);
 	g_assert_cmpstr(check->message, ==, "plugin silent failed in check() without an error");
-	g_assert_false(hd_plugin_runner_configure(&silent_plugin, NULL, NULL, &configure));
+	g_assert_false(hd_plugin_runner_do(&silent_plugin, HD_PHASE_CONFIGURE, NULL, NULL, NULL, &configure));
 	g_assert_cmpstr(configure->message, ==, "plugin silent failed in configure() without an error");
 }
 
@@ -71,69 +87,201 @@ test_runner_prefixes(void)
 	g_assert_false(hd_plugin_runner_check(&refusing_plugin, NULL, NULL, &check));
 	g_assert_error(check, HD_ERROR, HD_ERROR_NOT_SUPPORTED);
 	g_assert_cmpstr(check->message, ==, "refusing: not this one");
-	g_assert_false(hd_plugin_runner_bind(&refusing_plugin, NULL, NULL, NULL, NULL, &bind));
+	g_assert_false(hd_plugin_runner_do(&refusing_plugin, HD_PHASE_BIND, NULL, NULL, NULL, &bind));
 	g_assert_cmpstr(bind->message, ==, "vfio-pci did not take the device");
 }
 
+/* the list in plugin/meson.build, in its order; each plugin binds and
+ * undoes its bind, and says which devices it serves */
 static void
 test_registry(void)
 {
-	g_assert_cmpstr(hd_plugin_for_hypervisor(HD_HYPERVISOR_KVM)->name, ==, "vfio-pci");
-	g_assert_cmpstr(hd_plugin_for_hypervisor(HD_HYPERVISOR_XEN)->name, ==, "pciback");
-	g_assert_null(hd_plugin_for_hypervisor(HD_HYPERVISOR_UNKNOWN));
-	g_assert_true(hd_plugin_by_name("pciback") == hd_plugin_for_hypervisor(HD_HYPERVISOR_XEN));
-	g_assert_null(hd_plugin_by_name("vfio"));
-	/* both bind and undo their bind; neither provisions or configures yet */
-	for (HdHypervisor h = HD_HYPERVISOR_KVM; h <= HD_HYPERVISOR_XEN; h++) {
-		const HdPlugin *plugin = hd_plugin_for_hypervisor(h);
-		g_assert_nonnull(plugin->bind);
-		g_assert_nonnull(plugin->unbind);
+	guint n = 0;
+
+	g_assert_cmpstr(hd_builtin_plugins[0]->name, ==, "vfio-pci");
+	g_assert_cmpstr(hd_builtin_plugins[1]->name, ==, "pciback");
+	for (; hd_builtin_plugins[n] != NULL; n++) {
+		const HdPlugin *plugin = hd_builtin_plugins[n];
+
+		g_assert_true(hd_plugin_by_name(plugin->name) == plugin);
+		g_assert_nonnull(plugin->select);
+		g_assert_true((plugin->bind == NULL) == (plugin->unbind == NULL));
+		g_assert_true((plugin->provision == NULL) == (plugin->unprovision == NULL));
+		g_assert_true((plugin->configure == NULL) == (plugin->unconfigure == NULL));
 	}
+	g_assert_cmpuint(n, >=, 2);
+	g_assert_null(hd_plugin_by_name("vfio"));
 }
 
-/* every step and the plugin survive a save and a load */
+static gchar *
+make_state_dir(void)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *dir = g_dir_make_tmp("hd-journal-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+static void
+remove_state_dir(const char *dir)
+{
+	g_autofree gchar *host = g_build_filename(dir, "host", NULL);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	g_rmdir(host);
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *path = g_build_filename(dir, name, NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
+}
+
+/* entries of every phase, their parent, steps and plugin data survive a
+ * save and a load, in order */
 static void
 test_journal_round_trip(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *dir = g_dir_make_tmp("hd-journal-XXXXXX", &error);
-	g_autoptr(HdJournal) journal = NULL;
+	g_autofree gchar *dir = make_state_dir();
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)"vm 1.ü"};
+	g_autoptr(HdJournal) journal = hd_journal_load(dir, &owner, &error);
 	g_autoptr(HdJournal) loaded = NULL;
-	g_autofree gchar *path = NULL;
+	HdEntry *pf;
+	HdEntry *vf;
+	HdEntry *cfg;
 
 	g_assert_no_error(error);
-	journal = hd_journal_load(dir, "vm1", &error);
-	g_assert_no_error(error);
-	for (HdJournalStep step = HD_JOURNAL_RECORDED; step <= HD_JOURNAL_CONFIGURED; step++) {
-		g_autofree gchar *address = g_strdup_printf("0000:0%u:00.0", step + 1);
-		HdJournalEntry *entry = hd_journal_add(journal, address, step % 2 ? "e1000e" : NULL,
-						       step == 3 ? "pci-stub" : NULL, "pciback", "pciback", FALSE);
-		entry->step = step;
-	}
+	g_assert_cmpuint(journal->loaded_version, ==, 0);
+	pf = hd_journal_begin(journal, "0000:05:00.0", NULL, "sriov", HD_PHASE_PROVISION);
+	hd_entry_set_int(pf, "original_numvfs", 0);
+	hd_entry_set_bool(pf, "original_autoprobe", TRUE);
+	g_assert_true(hd_entry_step(pf, "write-numvfs", &error));
+	vf = hd_journal_begin(journal, "0000:05:10.0", "0000:05:00.0", "vfio-pci", HD_PHASE_BIND);
+	hd_entry_set_string(vf, "original_driver", NULL);
+	hd_entry_set_string(vf, "target_driver", "vfio-pci");
+	g_assert_true(hd_entry_step(vf, "done", &error));
+	cfg = hd_journal_begin(journal, "0000:05:10.0", "0000:05:00.0", "vf-config", HD_PHASE_CONFIGURE);
 	g_assert_true(hd_journal_save(journal, &error));
 	g_assert_no_error(error);
 
-	loaded = hd_journal_load(dir, "vm1", &error);
+	loaded = hd_journal_load(dir, &owner, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(loaded->entries->len, ==, HD_JOURNAL_CONFIGURED + 1);
-	for (guint i = 0; i < loaded->entries->len; i++) {
-		HdJournalEntry *a = g_ptr_array_index(journal->entries, i);
-		HdJournalEntry *b = g_ptr_array_index(loaded->entries, i);
-		g_assert_cmpstr(a->address, ==, b->address);
-		g_assert_cmpstr(a->original_driver, ==, b->original_driver);
-		g_assert_cmpstr(a->original_override, ==, b->original_override);
-		g_assert_cmpstr(b->plugin, ==, "pciback");
-		g_assert_cmpint(a->step, ==, b->step);
-		g_assert_cmpint(hd_journal_entry_is_settled(b), ==,
-				b->step == HD_JOURNAL_BOUND || b->step == HD_JOURNAL_CONFIGURED);
-	}
+	g_assert_cmpuint(loaded->loaded_version, ==, 2);
+	g_assert_cmpuint(loaded->entries->len, ==, 3);
+	pf = g_ptr_array_index(loaded->entries, 0);
+	vf = g_ptr_array_index(loaded->entries, 1);
+	cfg = g_ptr_array_index(loaded->entries, 2);
+	g_assert_cmpstr(pf->plugin, ==, "sriov");
+	g_assert_cmpint(pf->phase, ==, HD_PHASE_PROVISION);
+	g_assert_cmpstr(hd_entry_get_step(pf), ==, "write-numvfs");
+	g_assert_cmpint(hd_entry_get_int(pf, "original_numvfs", -1), ==, 0);
+	g_assert_true(hd_entry_get_bool(pf, "original_autoprobe"));
+	g_assert_null(hd_entry_get_parent(pf));
+	g_assert_cmpstr(hd_entry_get_parent(vf), ==, "0000:05:00.0");
+	g_assert_null(hd_entry_get_string(vf, "original_driver"));
+	g_assert_cmpstr(hd_entry_get_string(vf, "target_driver"), ==, "vfio-pci");
+	g_assert_true(hd_entry_is_done(vf));
+	g_assert_cmpint(cfg->phase, ==, HD_PHASE_CONFIGURE);
+	g_assert_cmpstr(hd_entry_get_step(cfg), ==, "begin");
+	g_assert_true(hd_owner_equal(hd_entry_get_owner(cfg), &owner));
+	g_assert_true(hd_journal_find_binding(loaded, "0000:05:10.0") == vf);
+	g_assert_null(hd_journal_find_binding(loaded, "0000:05:00.0"));
 
-	/* emptied, the journal is gone: no file means nothing is lent out */
-	path = g_strdup(journal->path);
-	g_ptr_array_set_size(journal->entries, 0);
-	g_assert_true(hd_journal_save(journal, &error));
-	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-	g_assert_cmpint(g_rmdir(dir), ==, 0);
+	/* an empty journal is no file at all */
+	g_ptr_array_set_size(loaded->entries, 0);
+	g_assert_true(hd_journal_save(loaded, &error));
+	g_assert_false(g_file_test(loaded->path, G_FILE_TEST_EXISTS));
+	remove_state_dir(dir);
+}
+
+/* a plugin names its own steps, but cannot smuggle anything else in */
+static void
+test_journal_step_names(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = make_state_dir();
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)"vm1"};
+	g_autoptr(HdJournal) journal = hd_journal_load(dir, &owner, &error);
+	HdEntry *entry = hd_journal_begin(journal, "0000:01:00.0", NULL, "vfio-pci", HD_PHASE_BIND);
+	const char *bad[] = {"", "Unbind", "un bind", "../x", "a-step-name-that-is-far-too-long-to-keep"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) local = NULL;
+
+		g_assert_false(hd_entry_step(entry, bad[i], &local));
+		g_assert_error(local, HD_ERROR, HD_ERROR_INTERNAL);
+	}
+	g_assert_cmpstr(hd_entry_get_step(entry), ==, "begin");
+	g_assert_false(g_file_test(journal->path, G_FILE_TEST_EXISTS));
+	remove_state_dir(dir);
+}
+
+/* a domain and a host owner of the same name never share a journal, and
+ * both are found when every journal is read */
+static void
+test_journal_owner_spaces(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = make_state_dir();
+	HdOwner domain = {HD_OWNER_DOMAIN, (gchar *)"boot"};
+	HdOwner host = {HD_OWNER_HOST, (gchar *)"boot"};
+	g_autoptr(HdJournal) a = hd_journal_load(dir, &domain, &error);
+	g_autoptr(HdJournal) b = hd_journal_load(dir, &host, &error);
+	g_autoptr(GPtrArray) all = NULL;
+	g_autofree gchar *owner_path = NULL;
+	HdOwner bad_host = {HD_OWNER_HOST, (gchar *)"../boot"};
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(a->path, !=, b->path);
+	hd_journal_begin(a, "0000:01:00.0", NULL, "vfio-pci", HD_PHASE_BIND);
+	hd_journal_begin(b, "0000:02:00.0", NULL, "vfio-pci", HD_PHASE_BIND);
+	g_assert_true(hd_journal_save(a, &error));
+	g_assert_true(hd_journal_save(b, &error));
+	all = hd_journal_load_all(dir, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(all->len, ==, 2);
+	for (guint i = 0; i < all->len; i++) {
+		HdJournal *j = g_ptr_array_index(all, i);
+		HdEntry *entry = g_ptr_array_index(j->entries, 0);
+
+		g_assert_cmpstr(j->owner.name, ==, "boot");
+		g_assert_cmpstr(entry->address, ==, j->owner.kind == HD_OWNER_HOST ? "0000:02:00.0" : "0000:01:00.0");
+	}
+	g_assert_false(hd_journal_owner_path(dir, &bad_host, &owner_path));
+	g_ptr_array_set_size(a->entries, 0);
+	g_ptr_array_set_size(b->entries, 0);
+	g_assert_true(hd_journal_save(a, &error) && hd_journal_save(b, &error));
+	remove_state_dir(dir);
+}
+
+/* a v2 journal whose owner is another's, or an entry of another owner, is
+ * damaged: it would let one domain release another's device */
+static void
+test_journal_owner_mismatch(void)
+{
+	static const char *const files[] = {
+	    "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm2\"}, \"entries\": []}",
+	    "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"entries\": [{\"owner\": "
+	    "{\"kind\": \"host\", \"name\": \"vm1\"}, \"address\": \"0000:01:00.0\", \"plugin\": \"vfio-pci\", "
+	    "\"phase\": \"bind\", \"step\": \"done\", \"data\": {}}]}",
+	};
+	g_autofree gchar *dir = make_state_dir();
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)"vm1"};
+	g_autofree gchar *path = g_build_filename(dir, "vm1.journal", NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdJournal) journal = NULL;
+
+		g_assert_true(g_file_set_contents(path, files[i], -1, NULL));
+		journal = hd_journal_load(dir, &owner, &error);
+		g_assert_null(journal);
+		g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+	}
+	g_unlink(path);
+	remove_state_dir(dir);
 }
 
 int
@@ -144,6 +292,9 @@ main(int argc, char **argv)
 	g_test_add_func("/plugin/runner/failure-without-error", test_runner_failure_without_error);
 	g_test_add_func("/plugin/runner/prefixes", test_runner_prefixes);
 	g_test_add_func("/plugin/registry", test_registry);
-	g_test_add_func("/plugin/journal-round-trip", test_journal_round_trip);
+	g_test_add_func("/plugin/journal/round-trip", test_journal_round_trip);
+	g_test_add_func("/plugin/journal/step-names", test_journal_step_names);
+	g_test_add_func("/plugin/journal/owner-spaces", test_journal_owner_spaces);
+	g_test_add_func("/plugin/journal/owner-mismatch", test_journal_owner_mismatch);
 	return g_test_run();
 }

@@ -13,7 +13,7 @@
 #include <libxml/relaxng.h>
 #include <string.h>
 
-#include "hd-autocleanups.h"
+#include "hd-xml-autocleanups.h"
 #include "hd-domain.h"
 #include "hd-error.h"
 

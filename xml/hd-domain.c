@@ -13,8 +13,10 @@
 
 #include <string.h>
 
-#include "hd-autocleanups.h"
+#include "hd-xml-autocleanups.h"
+#include "hd-enum.h"
 #include "hd-error.h"
+#include "hd-names.h"
 
 #define HD_VLAN_ID_MAX 4095u
 
@@ -175,7 +177,7 @@ hd_device_request_new(HdSource source, const xmlNode *node)
 	return req;
 }
 
-static void
+void
 hd_device_request_free(HdDeviceRequest *req)
 {
 	if (req == NULL)
@@ -183,9 +185,9 @@ hd_device_request_free(HdDeviceRequest *req)
 	g_free(req->mac);
 	g_array_unref(req->vlan_tags);
 	g_free(req->target_driver);
+	g_free(req->driver_model);
 	g_free(req);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDeviceRequest, hd_device_request_free)
 
 /* "<hostdev> at line 12": names an element whose address we lack */
 static void
@@ -254,30 +256,34 @@ hd_parse_source_address(const xmlNode *device, gboolean typed, HdAddress *out, G
 	return hd_parse_pci_address(address, out, error);
 }
 
+static const HdEnumName hd_backend_names[] = {
+	{HD_BACKEND_DEFAULT, "default"},
+	{HD_BACKEND_VFIO, "vfio"},
+	{HD_BACKEND_XEN, "xen"},
+	{HD_BACKEND_KVM, "kvm"},
+	{0, NULL},
+};
+
+/* <driver name='vfio|xen|kvm' model='VARIANT'/>: libvirt 10's model picks a
+ * VFIO variant driver by its module's name ('vfio-pci' forces the generic) */
 static gboolean
-hd_parse_backend(const xmlNode *device, HdBackend *out, GError **error)
+hd_parse_backend(const xmlNode *device, HdDeviceRequest *req, GError **error)
 {
-	static const char *const names[] = {
-		[HD_BACKEND_DEFAULT] = "default",
-		[HD_BACKEND_VFIO] = "vfio",
-		[HD_BACKEND_XEN] = "xen",
-		[HD_BACKEND_KVM] = "kvm",
-	};
 	xmlNode *driver = hd_xml_child(device, "driver");
 	g_autofree gchar *name = driver != NULL ? hd_xml_prop(driver, "name") : NULL;
+	g_autofree gchar *model = driver != NULL ? hd_xml_prop(driver, "model") : NULL;
+	int backend = HD_BACKEND_DEFAULT;
 
-	*out = HD_BACKEND_DEFAULT;
-	if (name == NULL)
-		return TRUE;
-	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (g_strcmp0(name, names[i]) == 0) {
-			*out = (HdBackend)i;
-			return TRUE;
-		}
+	if (name != NULL && !hd_enum_from_string(hd_backend_names, name, &backend)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "unknown <driver name='%s'>: expected vfio, xen or kvm", name);
+		return FALSE;
 	}
-	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-		    "unknown <driver name='%s'>: expected vfio, xen or kvm", name);
-	return FALSE;
+	req->backend = (HdBackend)backend;
+	if (model != NULL && !hd_driver_name_check(model, "<driver model=", error))
+		return FALSE;
+	req->driver_model = g_steal_pointer(&model);
+	return TRUE;
 }
 
 static HdDeviceRequest *
@@ -292,7 +298,7 @@ hd_parse_hostdev(const xmlNode *node, GError **error)
 		return NULL;
 	}
 	if (!hd_xml_prop_bool(node, "managed", FALSE, &req->managed, error) ||
-	    !hd_parse_backend(node, &req->backend, error) ||
+	    !hd_parse_backend(node, req, error) ||
 	    !hd_xml_prop_bool(source, "writeFiltering", TRUE, &write_filtering, error)) {
 		hd_prefix_address(error, &req->address);
 		return NULL;
@@ -437,7 +443,7 @@ hd_parse_hostdev_interface(const xmlNode *node, GError **error)
 		return NULL;
 	}
 	if (!hd_xml_prop_bool(node, "managed", FALSE, &req->managed, error) ||
-	    !hd_parse_backend(node, &req->backend, error) ||
+	    !hd_parse_backend(node, req, error) ||
 	    !hd_parse_mac(node, &req->mac, error) ||
 	    !hd_parse_vlan(node, req, error) ||
 	    !hd_check_interface_options(node, error)) {
@@ -541,18 +547,11 @@ hd_meta_force(HdDeviceRequest *req, const char *value, GError **error)
 	return hd_meta_bool("force", value, &req->force, error);
 }
 
-/* a kernel driver name: what /sys/bus/pci/drivers/<name> would be called */
 static gboolean
 hd_meta_driver(HdDeviceRequest *req, const char *value, GError **error)
 {
-	gsize len = strlen(value);
-
-	if (len == 0 || len > 64 || strchr(value, '/') != NULL || strchr(".-", value[0]) != NULL ||
-	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != len) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "invalid driver='%s': not a kernel driver name", value);
+	if (!hd_driver_name_check(value, "driver=", error))
 		return FALSE;
-	}
 	g_free(req->target_driver);
 	req->target_driver = g_strdup(value);
 	return TRUE;
@@ -737,14 +736,20 @@ hd_domain_merge_metadata(HdDomain *domain, GPtrArray *meta_devices, GError **err
 	return TRUE;
 }
 
+static const HdEnumName hd_domain_types[] = {
+	{HD_HYPERVISOR_KVM, "kvm"},
+	{HD_HYPERVISOR_KVM, "qemu"},
+	{HD_HYPERVISOR_XEN, "xen"},
+	{0, NULL},
+};
+
 static HdHypervisor
 hd_hypervisor_from_type(const char *type)
 {
-	if (g_strcmp0(type, "kvm") == 0 || g_strcmp0(type, "qemu") == 0)
-		return HD_HYPERVISOR_KVM;
-	if (g_strcmp0(type, "xen") == 0)
-		return HD_HYPERVISOR_XEN;
-	return HD_HYPERVISOR_UNKNOWN;
+	int hypervisor = HD_HYPERVISOR_UNKNOWN;
+
+	hd_enum_from_string(hd_domain_types, type, &hypervisor);
+	return (HdHypervisor)hypervisor;
 }
 
 static gboolean
@@ -827,7 +832,7 @@ hd_parse_network_element(HdDomain *domain, const xmlNode *root, GError **error)
 		req = hd_device_request_new(HD_SOURCE_NETWORK, n);
 		req->managed = managed;
 		if (!hd_parse_pci_address(n, &req->address, error) ||
-		    !hd_parse_backend(forward, &req->backend, error)) {
+		    !hd_parse_backend(forward, req, error)) {
 			hd_prefix_element(error, n);
 			return FALSE;
 		}
@@ -861,7 +866,7 @@ hd_parse_networkport_element(HdDomain *domain, const xmlNode *root, GError **err
 	}
 	if (!hd_parse_pci_address(address, &req->address, error) ||
 	    !hd_xml_prop_bool(plug, "managed", FALSE, &req->managed, error) ||
-	    !hd_parse_backend(plug, &req->backend, error)) {
+	    !hd_parse_backend(plug, req, error)) {
 		hd_prefix_element(error, plug);
 		return FALSE;
 	}
@@ -937,9 +942,10 @@ hd_domain_find_request(HdDomain *domain, const HdAddress *addr)
 	return g_hash_table_lookup(domain->by_address, GUINT_TO_POINTER(hd_address_key(addr)));
 }
 
-/* a device of @of's IOMMU group, to be bound and restored with it */
+/* a device that goes with @of (its IOMMU group's other members, a VF's
+ * PF), to be bound and restored with it, with @of's options */
 HdDeviceRequest *
-hd_domain_add_group_companion(HdDomain *domain, const HdAddress *addr, const HdDeviceRequest *of)
+hd_device_request_new_companion(const HdAddress *addr, const HdDeviceRequest *of)
 {
 	HdDeviceRequest *req = g_new0(HdDeviceRequest, 1);
 
@@ -948,55 +954,55 @@ hd_domain_add_group_companion(HdDomain *domain, const HdAddress *addr, const HdD
 	req->line = of->line;
 	req->vlan_tags = g_array_new(FALSE, FALSE, sizeof(HdVlanTag));
 	req->target_driver = g_strdup(of->target_driver);
-	g_hash_table_insert(domain->by_address, GUINT_TO_POINTER(hd_address_key(addr)), req);
-	g_ptr_array_add(domain->requests, req);
+	req->force = of->force;
 	return req;
 }
+
+static const HdEnumName hd_hypervisor_names[] = {
+	{HD_HYPERVISOR_UNKNOWN, "unknown"},
+	{HD_HYPERVISOR_KVM, "kvm"},
+	{HD_HYPERVISOR_XEN, "xen"},
+	{0, NULL},
+};
+
+static const HdEnumName hd_source_names[] = {
+	{HD_SOURCE_HOSTDEV, "hostdev"},
+	{HD_SOURCE_INTERFACE, "interface"},
+	{HD_SOURCE_METADATA, "metadata"},
+	{HD_SOURCE_NETWORK, "network"},
+	{HD_SOURCE_GROUP, "group"},
+	{HD_SOURCE_POLICY, "policy"},
+	{HD_SOURCE_ADMIN, "admin"},
+	{HD_SOURCE_COMPANION, "companion"},
+	{0, NULL},
+};
 
 const char *
 hd_hypervisor_to_string(HdHypervisor hypervisor)
 {
-	switch (hypervisor) {
-	case HD_HYPERVISOR_KVM:
-		return "kvm";
-	case HD_HYPERVISOR_XEN:
-		return "xen";
-	case HD_HYPERVISOR_UNKNOWN:
-	default:
-		return "unknown";
-	}
+	return hd_enum_to_string(hd_hypervisor_names, hypervisor);
+}
+
+gboolean
+hd_hypervisor_from_string(const char *name, HdHypervisor *out)
+{
+	int value;
+
+	if (!hd_enum_from_string(hd_hypervisor_names, name, &value) || value == HD_HYPERVISOR_UNKNOWN)
+		return FALSE;
+	*out = (HdHypervisor)value;
+	return TRUE;
 }
 
 const char *
 hd_source_to_string(HdSource source)
 {
-	switch (source) {
-	case HD_SOURCE_HOSTDEV:
-		return "hostdev";
-	case HD_SOURCE_INTERFACE:
-		return "interface";
-	case HD_SOURCE_METADATA:
-		return "metadata";
-	case HD_SOURCE_GROUP:
-		return "group";
-	case HD_SOURCE_NETWORK:
-	default:
-		return "network";
-	}
+	return hd_enum_to_string(hd_source_names, source);
 }
 
+/* NULL for the default: libvirt writes no <driver> then */
 const char *
 hd_backend_to_string(HdBackend backend)
 {
-	switch (backend) {
-	case HD_BACKEND_VFIO:
-		return "vfio";
-	case HD_BACKEND_XEN:
-		return "xen";
-	case HD_BACKEND_KVM:
-		return "kvm";
-	case HD_BACKEND_DEFAULT:
-	default:
-		return NULL;
-	}
+	return backend == HD_BACKEND_DEFAULT ? NULL : hd_enum_to_string(hd_backend_names, backend);
 }

@@ -28,6 +28,9 @@ typedef enum {
 	HD_SOURCE_METADATA,  /* <hd:device> with no libvirt element */
 	HD_SOURCE_NETWORK,   /* <forward mode='hostdev'> pool or <plug type='hostdev-pci'> */
 	HD_SOURCE_GROUP,     /* taken with a requested device, by take-group='yes' */
+	HD_SOURCE_POLICY,    /* the host's boot policy, not a domain */
+	HD_SOURCE_ADMIN,     /* hostdevctl, on the administrator's word */
+	HD_SOURCE_COMPANION, /* added by a plugin's expand slot (a VF's PF, say) */
 } HdSource;
 
 /* libvirt's <driver name=...> on a hostdev (virDeviceHostdevPCIDriverName) */
@@ -55,6 +58,7 @@ typedef struct {
 	guint line; /* of the requesting element, for messages */
 	gboolean managed;
 	HdBackend backend;
+	gchar *driver_model; /* <driver model='...'/>: a VFIO variant, NULL for automatic */
 	gboolean permissive; /* writeFiltering='no', or our metadata */
 
 	/* <interface type='hostdev'> only */
@@ -93,8 +97,11 @@ void hd_domain_free(HdDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDomain, hd_domain_free)
 
 HdDeviceRequest *hd_domain_find_request(HdDomain *domain, const HdAddress *addr);
-HdDeviceRequest *hd_domain_add_group_companion(HdDomain *domain, const HdAddress *addr, const HdDeviceRequest *of);
+HdDeviceRequest *hd_device_request_new_companion(const HdAddress *addr, const HdDeviceRequest *of);
+void hd_device_request_free(HdDeviceRequest *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDeviceRequest, hd_device_request_free)
 
 const char *hd_hypervisor_to_string(HdHypervisor hypervisor);
+gboolean hd_hypervisor_from_string(const char *name, HdHypervisor *out);
 const char *hd_source_to_string(HdSource source);
 const char *hd_backend_to_string(HdBackend backend);

@@ -1,0 +1,33 @@
+/*
+ * hd-autocleanups.h: g_autoptr() for the engine's foreign types
+ *
+ * Declared once here, so that every file frees libpci handles, libkmod
+ * contexts and netlink sockets the same way.  The libc ones every layer
+ * uses are in hd-base-autocleanups.h.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <libkmod.h>
+#include <netlink/cache.h>
+#include <netlink/socket.h>
+#include <pci/pci.h>
+
+#include "hd-base-autocleanups.h"
+
+typedef struct pci_access HdPciAccess;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPciAccess, pci_cleanup)
+
+typedef struct kmod_ctx HdKmodCtx;
+typedef struct kmod_list HdKmodList;
+typedef struct kmod_module HdKmodModule;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodCtx, kmod_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodList, kmod_module_unref_list)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodModule, kmod_module_unref)
+
+typedef struct nl_sock HdNlSock;
+typedef struct nl_cache HdNlCache;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdNlSock, nl_socket_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdNlCache, nl_cache_free)

@@ -1,0 +1,95 @@
+/*
+ * hd-context.c: what every engine operation needs: roots and policy
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-context.h"
+
+#include <sys/utsname.h>
+
+#include "hd-config.h"
+#include "hd-error.h"
+#include "hd-kmod.h"
+#include "hd-testing.h"
+#include "hd-usage.h"
+
+HdContext *
+hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
+{
+	g_autoptr(HdContext) ctx = g_new0(HdContext, 1);
+
+	ctx->sysfs = hd_sysfs_new(sysfs_root, error);
+	if (ctx->sysfs == NULL)
+		return NULL;
+	ctx->policy = hd_policy_load(policy_path, error);
+	if (ctx->policy == NULL)
+		return NULL;
+	ctx->load_module = hd_kmod_load;
+	ctx->netdev_use = hd_usage_netdev_netlink;
+	ctx->proc_root = g_strdup("/proc");
+	return g_steal_pointer(&ctx);
+}
+
+void
+hd_context_free(HdContext *ctx)
+{
+	if (ctx == NULL)
+		return;
+	hd_sysfs_free(ctx->sysfs);
+	hd_policy_free(ctx->policy);
+	g_free(ctx->state_dir);
+	g_free(ctx->proc_root);
+	g_free(ctx->modules_dir);
+	hd_pci_free(ctx->pci);
+	g_free(ctx);
+}
+
+HdPci *
+hd_context_get_pci(HdContext *ctx, GError **error)
+{
+	if (ctx->pci == NULL)
+		ctx->pci = hd_pci_new(hd_sysfs_get_root(ctx->sysfs), error);
+	return ctx->pci;
+}
+
+/* the journals' directory; the state lock creates it when something acts */
+gboolean
+hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error)
+{
+	/* like the real /sys, the host's own journals are out of a test's reach */
+	if (!hd_testing_guard_path("state directory", state_dir, HD_STATE_DIR, error))
+		return FALSE;
+	g_free(ctx->state_dir);
+	ctx->state_dir = g_strdup(state_dir);
+	return TRUE;
+}
+
+HdSysfs *
+hd_context_get_sysfs(HdContext *ctx)
+{
+	return ctx->sysfs;
+}
+
+const HdPolicy *
+hd_context_get_policy(HdContext *ctx)
+{
+	return ctx->policy;
+}
+
+gboolean
+hd_context_load_module(HdContext *ctx, const char *module, GError **error)
+{
+	return ctx->load_module(module, ctx->load_module_data, error);
+}
+
+const char *
+hd_context_get_modules_dir(HdContext *ctx)
+{
+	struct utsname uts;
+
+	/* the test suite sets its own, or does without: the host's module
+	 * tree would make results depend on the machine */
+	if (ctx->modules_dir == NULL && !hd_testing_active() && uname(&uts) == 0)
+		ctx->modules_dir = g_build_filename("/lib/modules", uts.release, NULL);
+	return ctx->modules_dir;
+}

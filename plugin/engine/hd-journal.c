@@ -1,0 +1,797 @@
+/*
+ * hd-journal.c: what we changed on the host, written down before we change it
+ *
+ * The file is JSON, replaced atomically: written to a temporary file,
+ * fsync'ed, renamed over the old one, and the directory fsync'ed, so that
+ * a crash leaves either the old or the new journal, never half of one.
+ *
+ * Version 2:
+ *
+ *   {"version": 2, "owner": {"kind": "domain", "name": "vm1"}, "uuid": "...",
+ *    "entries": [{"owner": {...}, "address": "0000:01:00.0", "parent": null,
+ *                 "plugin": "vfio-pci", "phase": "bind", "step": "done",
+ *                 "data": {"original_driver": "e1000e", ...}}, ...]}
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hd-address.h"
+#include "hd-enum.h"
+#include "hd-error.h"
+#include "hd-hook-op.h"
+#include "hd-json.h"
+
+#define HD_JOURNAL_VERSION 2
+/* far above what 64 devices with every plugin need, and far below what
+ * could exhaust the parser: every prepare reads every journal */
+#define HD_JOURNAL_MAX_BYTES (1024 * 1024)
+#define HD_JOURNAL_MAX_DEPTH 8
+#define HD_JOURNAL_STEP_MAX 32
+/* host owners live apart from domains, whose names cannot contain '/' */
+#define HD_JOURNAL_HOST_DIR "host"
+
+static const HdEnumName hd_phase_names[] = {
+	{HD_PHASE_PROVISION, "provision"},
+	{HD_PHASE_BIND, "bind"},
+	{HD_PHASE_CONFIGURE, "configure"},
+	{0, NULL},
+};
+
+static const HdEnumName hd_owner_kinds[] = {
+	{HD_OWNER_DOMAIN, "domain"},
+	{HD_OWNER_HOST, "host"},
+	{0, NULL},
+};
+
+const char *
+hd_phase_to_string(HdPhase phase)
+{
+	return hd_enum_to_string(hd_phase_names, phase);
+}
+
+/* ---- owners ---------------------------------------------------------------- */
+
+void
+hd_owner_clear(HdOwner *owner)
+{
+	g_clear_pointer(&owner->name, g_free);
+}
+
+void
+hd_owner_copy(HdOwner *dest, const HdOwner *src)
+{
+	dest->kind = src->kind;
+	dest->name = g_strdup(src->name);
+}
+
+gboolean
+hd_owner_equal(const HdOwner *a, const HdOwner *b)
+{
+	return a->kind == b->kind && g_strcmp0(a->name, b->name) == 0;
+}
+
+gchar *
+hd_owner_describe(const HdOwner *owner)
+{
+	if (owner->kind == HD_OWNER_DOMAIN)
+		return g_strdup_printf("domain '%s'", owner->name);
+	return g_strdup_printf("the host (%s)", owner->name);
+}
+
+/* host owners are the engine's own short names: boot, assign, ... */
+static gboolean
+hd_owner_host_name_is_valid(const char *name)
+{
+	gsize len = strlen(name);
+
+	return len > 0 && len <= 32 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+gboolean
+hd_journal_owner_path(const char *state_dir, const HdOwner *owner, gchar **path)
+{
+	char buf[PATH_MAX];
+
+	if (owner->name == NULL)
+		return FALSE;
+	if (owner->kind == HD_OWNER_HOST) {
+		g_autofree gchar *file = NULL;
+
+		if (!hd_owner_host_name_is_valid(owner->name))
+			return FALSE;
+		file = g_strconcat(owner->name, HD_JOURNAL_SUFFIX, NULL);
+		*path = g_build_filename(state_dir, HD_JOURNAL_HOST_DIR, file, NULL);
+		return TRUE;
+	}
+	/* the name rule and the path are the front's too (hd-hook-op.c) */
+	if (!hd_journal_path(state_dir, owner->name, buf, sizeof(buf)))
+		return FALSE;
+	*path = g_strdup(buf);
+	return TRUE;
+}
+
+/* ---- entries ---------------------------------------------------------------- */
+
+static void
+hd_entry_free(HdEntry *entry)
+{
+	g_free(entry->address);
+	g_free(entry->parent);
+	g_free(entry->plugin);
+	g_free(entry->step);
+	json_object_unref(entry->data);
+	g_free(entry);
+}
+
+const char *
+hd_entry_get_address(const HdEntry *entry)
+{
+	return entry->address;
+}
+
+const char *
+hd_entry_get_parent(const HdEntry *entry)
+{
+	return entry->parent;
+}
+
+const HdOwner *
+hd_entry_get_owner(const HdEntry *entry)
+{
+	return &entry->journal->owner;
+}
+
+const char *
+hd_entry_get_step(const HdEntry *entry)
+{
+	return entry->step;
+}
+
+gboolean
+hd_entry_is_done(const HdEntry *entry)
+{
+	return g_strcmp0(entry->step, HD_ENTRY_STEP_DONE) == 0;
+}
+
+void
+hd_entry_set_string(HdEntry *entry, const char *key, const char *value)
+{
+	if (value != NULL)
+		json_object_set_string_member(entry->data, key, value);
+	else
+		json_object_set_null_member(entry->data, key);
+}
+
+const char *
+hd_entry_get_string(const HdEntry *entry, const char *key)
+{
+	JsonNode *node = json_object_get_member(entry->data, key);
+
+	if (node == NULL || json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+void
+hd_entry_set_int(HdEntry *entry, const char *key, gint64 value)
+{
+	json_object_set_int_member(entry->data, key, value);
+}
+
+gint64
+hd_entry_get_int(const HdEntry *entry, const char *key, gint64 default_value)
+{
+	JsonNode *node = json_object_get_member(entry->data, key);
+
+	if (node == NULL || json_node_get_value_type(node) != G_TYPE_INT64)
+		return default_value;
+	return json_node_get_int(node);
+}
+
+void
+hd_entry_set_bool(HdEntry *entry, const char *key, gboolean value)
+{
+	json_object_set_boolean_member(entry->data, key, value);
+}
+
+gboolean
+hd_entry_get_bool(const HdEntry *entry, const char *key)
+{
+	JsonNode *node = json_object_get_member(entry->data, key);
+
+	return node != NULL && json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
+}
+
+static gboolean
+hd_entry_step_is_valid(const char *step)
+{
+	gsize len = step != NULL ? strlen(step) : 0;
+
+	return len > 0 && len <= HD_JOURNAL_STEP_MAX &&
+	       strspn(step, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+gboolean
+hd_entry_step(HdEntry *entry, const char *step, GError **error)
+{
+	if (!hd_entry_step_is_valid(step)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INTERNAL, "plugin %s: '%s' is not a step name",
+			    entry->plugin, step != NULL ? step : "");
+		return FALSE;
+	}
+	g_free(entry->step);
+	entry->step = g_strdup(step);
+	return hd_journal_save(entry->journal, error);
+}
+
+/* ---- the journal ---------------------------------------------------------------- */
+
+void
+hd_journal_free(HdJournal *journal)
+{
+	if (journal == NULL)
+		return;
+	g_free(journal->path);
+	hd_owner_clear(&journal->owner);
+	g_free(journal->uuid);
+	g_ptr_array_unref(journal->entries);
+	g_free(journal);
+}
+
+static HdJournal *
+hd_journal_new(const char *state_dir, const HdOwner *owner, GError **error)
+{
+	HdJournal *journal;
+	gchar *path = NULL;
+
+	if (!hd_journal_owner_path(state_dir, owner, &path)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s name '%s' cannot name a journal file",
+			    hd_enum_to_string(hd_owner_kinds, owner->kind), owner->name != NULL ? owner->name : "");
+		return NULL;
+	}
+	journal = g_new0(HdJournal, 1);
+	journal->path = path;
+	hd_owner_copy(&journal->owner, owner);
+	journal->entries = g_ptr_array_new_with_free_func((GDestroyNotify)hd_entry_free);
+	return journal;
+}
+
+HdEntry *
+hd_journal_begin(HdJournal *journal, const char *address, const char *parent, const char *plugin, HdPhase phase)
+{
+	HdEntry *entry = g_new0(HdEntry, 1);
+
+	entry->journal = journal;
+	entry->address = g_strdup(address);
+	entry->parent = g_strdup(parent);
+	entry->plugin = g_strdup(plugin);
+	entry->phase = phase;
+	entry->step = g_strdup(HD_ENTRY_STEP_BEGIN);
+	entry->data = json_object_new();
+	g_ptr_array_add(journal->entries, entry);
+	return entry;
+}
+
+void
+hd_journal_remove(HdJournal *journal, HdEntry *entry)
+{
+	g_ptr_array_remove(journal->entries, entry);
+}
+
+HdEntry *
+hd_journal_find_binding(HdJournal *journal, const char *address)
+{
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdEntry *entry = g_ptr_array_index(journal->entries, i);
+
+		if (entry->phase == HD_PHASE_BIND && g_strcmp0(entry->address, address) == 0)
+			return entry;
+	}
+	return NULL;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+static const char *
+hd_json_string(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(node);
+}
+
+static JsonObject *
+hd_json_object(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+static JsonArray *
+hd_json_array(JsonObject *object, const char *member)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+
+	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
+/*
+ * json-glib recurses once per level of nesting, so a small file of nested
+ * brackets exhausts the stack.  Ours nest 4 deep; anything past the limit
+ * is refused before the parser sees it.
+ */
+static gboolean
+hd_journal_check_shape(const char *contents, gsize len, GError **error)
+{
+	gboolean in_string = FALSE;
+	guint depth = 0;
+
+	if (len > HD_JOURNAL_MAX_BYTES) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "larger than %u bytes", HD_JOURNAL_MAX_BYTES);
+		return FALSE;
+	}
+	for (gsize i = 0; i < len; i++) {
+		char c = contents[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = FALSE;
+		} else if (c == '"') {
+			in_string = TRUE;
+		} else if (c == '[' || c == '{') {
+			if (++depth > HD_JOURNAL_MAX_DEPTH) {
+				g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "nested deeper than %u levels",
+					    HD_JOURNAL_MAX_DEPTH);
+				return FALSE;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return TRUE;
+}
+
+/* an address anyone wrote must be spelt as the engine spells it, or it
+ * would hide the device from the owners check */
+static gboolean
+hd_journal_check_address(const char *address, const char *what, GError **error)
+{
+	char canonical[HD_ADDRESS_STRLEN] = "";
+	HdAddress addr;
+
+	if (address != NULL && hd_address_parse_bdf(address, &addr, NULL))
+		hd_address_format(&addr, canonical);
+	if (address != NULL && strcmp(canonical, address) == 0)
+		return TRUE;
+	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+		    "a device entry's %s '%s' is not a PCI address in DDDD:BB:DD.F form", what,
+		    address != NULL ? address : "");
+	return FALSE;
+}
+
+static gboolean
+hd_journal_parse_owner(JsonObject *object, HdOwner *out, GError **error)
+{
+	const char *name = hd_json_string(object, "name");
+	int kind;
+
+	if (name == NULL || !hd_enum_from_string(hd_owner_kinds, hd_json_string(object, "kind"), &kind)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "the owner lacks its kind or name");
+		return FALSE;
+	}
+	out->kind = (HdOwnerKind)kind;
+	out->name = g_strdup(name);
+	return TRUE;
+}
+
+static gboolean
+hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
+{
+	JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+	JsonObject *data = hd_json_object(object, "data");
+	const char *address = hd_json_string(object, "address");
+	const char *parent = hd_json_string(object, "parent");
+	const char *plugin = hd_json_string(object, "plugin");
+	const char *step = hd_json_string(object, "step");
+	g_auto(HdOwner) owner = {0};
+	HdEntry *entry;
+	int phase;
+
+	if (plugin == NULL || data == NULL || !hd_entry_step_is_valid(step) ||
+	    !hd_enum_from_string(hd_phase_names, hd_json_string(object, "phase"), &phase)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "an entry lacks its plugin, phase, step or data");
+		return FALSE;
+	}
+	if (!hd_journal_check_address(address, "address", error) ||
+	    (parent != NULL && !hd_journal_check_address(parent, "parent", error)) ||
+	    !hd_journal_parse_owner(hd_json_object(object, "owner"), &owner, error))
+		return FALSE;
+	if (!hd_owner_equal(&owner, &journal->owner)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: the entry's owner is not the journal's",
+			    address);
+		return FALSE;
+	}
+	entry = hd_journal_begin(journal, address, parent, plugin, (HdPhase)phase);
+	g_free(entry->step);
+	entry->step = g_strdup(step);
+	json_object_unref(entry->data);
+	entry->data = json_object_ref(data);
+	return TRUE;
+}
+
+/*
+ * Version 1, as main wrote it until version 2: one entry per device, bound
+ * by the vfio-pci or pciback plugin through driver_override, its steps
+ * "recorded", ["provision",] "set-override", "unbind", "probe", "bound",
+ * ["configure", "configured"].  No plugin had provision or configure slots
+ * then, so each becomes one bind entry whose data is what
+ * hd_pci_restore_driver() reads.
+ */
+static const struct {
+	const char *v1;
+	const char *v2;
+} hd_journal_v1_steps[] = {
+	{"recorded", HD_ENTRY_STEP_BEGIN}, {"provision", HD_ENTRY_STEP_BEGIN},
+	{"set-override", "set-override"},  {"unbind", "unbind"},
+	{"probe", "probe"},		   {"bound", HD_ENTRY_STEP_DONE},
+	{"configure", HD_ENTRY_STEP_DONE}, {"configured", HD_ENTRY_STEP_DONE},
+};
+
+static gboolean
+hd_journal_parse_v1_entry(HdJournal *journal, JsonNode *node, GError **error)
+{
+	JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+	const char *address = hd_json_string(object, "address");
+	const char *target = hd_json_string(object, "target_driver");
+	const char *v1_step = hd_json_string(object, "step");
+	const char *plugin = hd_json_string(object, "plugin");
+	const char *step = NULL;
+	const char *drivers[] = {"original_driver", "target_driver"};
+	HdEntry *entry;
+
+	for (guint i = 0; i < G_N_ELEMENTS(hd_journal_v1_steps); i++) {
+		if (g_strcmp0(v1_step, hd_journal_v1_steps[i].v1) == 0)
+			step = hd_journal_v1_steps[i].v2;
+	}
+	if (address == NULL || target == NULL || step == NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "a device entry lacks its address, target_driver or step");
+		return FALSE;
+	}
+	if (!hd_journal_check_address(address, "address", error))
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(drivers); i++) {
+		const char *name = hd_json_string(object, drivers[i]);
+		g_autoptr(GError) local = NULL;
+
+		if (name != NULL && !hd_driver_name_check(name, "", &local)) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: %s '%s' is not a driver's name",
+				    address, drivers[i], name);
+			return FALSE;
+		}
+	}
+	/* "plugin" may be absent: the vfio-pci plugin was the only one to bind */
+	entry = hd_journal_begin(journal, address, NULL, plugin != NULL ? plugin : "vfio-pci", HD_PHASE_BIND);
+	g_free(entry->step);
+	entry->step = g_strdup(step);
+	hd_entry_set_string(entry, "original_driver", hd_json_string(object, "original_driver"));
+	hd_entry_set_string(entry, "original_override", hd_json_string(object, "original_override"));
+	hd_entry_set_string(entry, "target_driver", target);
+	hd_entry_set_bool(entry, "found_bound",
+			  json_object_get_boolean_member_with_default(object, "found_bound", FALSE));
+	return TRUE;
+}
+
+static gboolean
+hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) local = NULL;
+	JsonNode *top;
+	JsonObject *root;
+	JsonArray *entries;
+	gint64 version;
+	gboolean (*parse_entry)(HdJournal *, JsonNode *, GError **);
+
+	if (!hd_journal_check_shape(contents, len, error))
+		return FALSE;
+	if (!json_parser_load_from_data(parser, contents, (gssize)len, &local)) {
+		hd_error_propagate(error, g_steal_pointer(&local), "not valid JSON: ");
+		return FALSE;
+	}
+	/* an empty or blank file parses, to no root at all */
+	top = json_parser_get_root(parser);
+	root = top != NULL && JSON_NODE_HOLDS_OBJECT(top) ? json_node_get_object(top) : NULL;
+	version = root != NULL ? json_object_get_int_member_with_default(root, "version", 0) : 0;
+	entries = hd_json_array(root, version == 1 ? "devices" : "entries");
+	if (entries == NULL || (version != 1 && version != HD_JOURNAL_VERSION)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "not a version 2 journal with an entries array, nor a version 1 one with devices");
+		return FALSE;
+	}
+	if (version == HD_JOURNAL_VERSION) {
+		g_auto(HdOwner) owner = {0};
+
+		if (!hd_journal_parse_owner(hd_json_object(root, "owner"), &owner, error))
+			return FALSE;
+		if (!hd_owner_equal(&owner, &journal->owner)) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "it belongs to '%s', not '%s'",
+				    owner.name, journal->owner.name);
+			return FALSE;
+		}
+	}
+	journal->loaded_version = (guint)version;
+	journal->uuid = g_strdup(hd_json_string(root, "uuid"));
+	parse_entry = version == 1 ? hd_journal_parse_v1_entry : hd_journal_parse_entry;
+	for (guint i = 0; i < json_array_get_length(entries); i++) {
+		if (!parse_entry(journal, json_array_get_element(entries, i), error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* without following a link, a regular file only, and no larger than the cap */
+static gboolean
+hd_journal_read(const char *path, gchar **contents, gsize *len, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	g_autofree gchar *buf = NULL;
+	struct stat st;
+	ssize_t got;
+
+	if (fd < 0) {
+		hd_error_set_errno(error, errno, "cannot open %s", path);
+		return FALSE;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > HD_JOURNAL_MAX_BYTES) {
+		close(fd);
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: not a regular file of at most %u bytes",
+			    path, HD_JOURNAL_MAX_BYTES);
+		return FALSE;
+	}
+	buf = g_malloc((gsize)st.st_size + 1);
+	do {
+		got = read(fd, buf, (gsize)st.st_size + 1);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0 || got > st.st_size) {
+		int errnum = got < 0 ? errno : EFBIG;
+		close(fd);
+		hd_error_set_errno(error, errnum, "cannot read %s", path);
+		return FALSE;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = (gsize)got;
+	*contents = g_steal_pointer(&buf);
+	return TRUE;
+}
+
+/* an owner without a journal file has nothing recorded: an empty journal */
+HdJournal *
+hd_journal_load(const char *state_dir, const HdOwner *owner, GError **error)
+{
+	g_autoptr(HdJournal) journal = hd_journal_new(state_dir, owner, error);
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) local = NULL;
+	gsize len = 0;
+
+	if (journal == NULL)
+		return NULL;
+	if (!hd_journal_read(journal->path, &contents, &len, &local)) {
+		if (g_error_matches(local, HD_ERROR, HD_ERROR_NOT_FOUND))
+			return g_steal_pointer(&journal);
+		g_set_error(error, HD_ERROR, local->code, "journal: %s", local->message);
+		return NULL;
+	}
+	if (!hd_journal_parse(journal, contents, len, error)) {
+		g_prefix_error(error, "journal %s: ", journal->path);
+		return NULL;
+	}
+	return g_steal_pointer(&journal);
+}
+
+static gboolean
+hd_journal_load_dir(GPtrArray *journals, const char *state_dir, const char *dir_path, HdOwnerKind kind,
+		    GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GDir) dir = g_dir_open(dir_path, 0, &local);
+	const char *name;
+
+	if (dir == NULL) {
+		if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return TRUE;
+		hd_error_propagate(error, g_steal_pointer(&local), "state directory %s: ", dir_path);
+		return FALSE;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *owner_name = NULL;
+		HdOwner owner = {kind, NULL};
+		HdJournal *journal;
+
+		if (!g_str_has_suffix(name, HD_JOURNAL_SUFFIX) || name[0] == '.')
+			continue;
+		owner_name = g_strndup(name, strlen(name) - strlen(HD_JOURNAL_SUFFIX));
+		owner.name = owner_name;
+		journal = hd_journal_load(state_dir, &owner, error);
+		if (journal == NULL)
+			return FALSE;
+		g_ptr_array_add(journals, journal);
+	}
+	return TRUE;
+}
+
+GPtrArray *
+hd_journal_load_all(const char *state_dir, GError **error)
+{
+	g_autoptr(GPtrArray) journals = g_ptr_array_new_with_free_func((GDestroyNotify)hd_journal_free);
+	g_autofree gchar *host_dir = g_build_filename(state_dir, HD_JOURNAL_HOST_DIR, NULL);
+
+	if (!hd_journal_load_dir(journals, state_dir, state_dir, HD_OWNER_DOMAIN, error) ||
+	    !hd_journal_load_dir(journals, state_dir, host_dir, HD_OWNER_HOST, error))
+		return NULL;
+	return g_steal_pointer(&journals);
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+static void
+hd_journal_add_owner(JsonBuilder *builder, const HdOwner *owner)
+{
+	json_builder_set_member_name(builder, "owner");
+	json_builder_begin_object(builder);
+	hd_json_add_string(builder, "kind", hd_enum_to_string(hd_owner_kinds, owner->kind));
+	hd_json_add_string(builder, "name", owner->name);
+	json_builder_end_object(builder);
+}
+
+static gchar *
+hd_journal_to_json(HdJournal *journal)
+{
+	g_autoptr(JsonBuilder) builder = json_builder_new();
+
+	json_builder_begin_object(builder);
+	json_builder_set_member_name(builder, "version");
+	json_builder_add_int_value(builder, HD_JOURNAL_VERSION);
+	hd_journal_add_owner(builder, &journal->owner);
+	hd_json_add_string(builder, "uuid", journal->uuid);
+	json_builder_set_member_name(builder, "entries");
+	json_builder_begin_array(builder);
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdEntry *entry = g_ptr_array_index(journal->entries, i);
+		JsonNode *data = json_node_init_object(json_node_alloc(), entry->data);
+
+		json_builder_begin_object(builder);
+		hd_journal_add_owner(builder, &journal->owner);
+		hd_json_add_string(builder, "address", entry->address);
+		hd_json_add_string(builder, "parent", entry->parent);
+		hd_json_add_string(builder, "plugin", entry->plugin);
+		hd_json_add_string(builder, "phase", hd_phase_to_string(entry->phase));
+		hd_json_add_string(builder, "step", entry->step);
+		json_builder_set_member_name(builder, "data");
+		json_builder_add_value(builder, data);
+		json_builder_end_object(builder);
+	}
+	json_builder_end_array(builder);
+	json_builder_end_object(builder);
+	return hd_json_to_data(builder);
+}
+
+/* the rename is durable only once the directory entry is */
+static gboolean
+hd_journal_sync_dir(const char *path, GError **error)
+{
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int errnum;
+
+	if (fd >= 0 && fsync(fd) == 0) {
+		close(fd);
+		return TRUE;
+	}
+	errnum = errno;
+	if (fd >= 0)
+		close(fd);
+	hd_error_set_errno(error, errnum, "cannot sync %s", dir);
+	return FALSE;
+}
+
+/* an empty journal is removed: no file means nothing is lent out */
+gboolean
+hd_journal_save(HdJournal *journal, GError **error)
+{
+	g_autofree gchar *json = NULL;
+	g_autofree gchar *dir = g_path_get_dirname(journal->path);
+	g_autoptr(GError) local = NULL;
+
+	if (journal->entries->len == 0) {
+		if (unlink(journal->path) < 0 && errno != ENOENT) {
+			hd_error_set_errno(error, errno, "cannot remove %s", journal->path);
+			return FALSE;
+		}
+		return hd_journal_sync_dir(journal->path, error);
+	}
+	/* the host owners' subdirectory, on first use */
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		hd_error_set_errno(error, errno, "cannot create %s", dir);
+		return FALSE;
+	}
+	json = hd_journal_to_json(journal);
+	if (!g_file_set_contents_full(journal->path, json, -1,
+				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
+				      &local)) {
+		hd_error_propagate(error, g_steal_pointer(&local), "cannot write journal: ");
+		return FALSE;
+	}
+	return hd_journal_sync_dir(journal->path, error);
+}
+
+/* ---- the lock ---------------------------------------------------------- */
+
+struct _HdStateLock {
+	int fd;
+};
+
+/*
+ * One lock for the whole state directory, held from the first check to the
+ * last journal write: two domains asking for the same device must see each
+ * other's journal, and an IOMMU group spans domains' requests.
+ */
+HdStateLock *
+hd_state_lock_acquire(const char *state_dir, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(state_dir, "lock", NULL);
+	HdStateLock *lock;
+	int fd;
+	int rc;
+
+	/* 0700: which devices are lent to which domain is nobody else's business */
+	if (g_mkdir_with_parents(state_dir, 0700) < 0) {
+		int errnum = errno;
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot create state directory %s: %s",
+			    state_dir, g_strerror(errnum));
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int errnum = errno;
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot open %s: %s", path, g_strerror(errnum));
+		return NULL;
+	}
+	do {
+		rc = flock(fd, LOCK_EX);
+	} while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		int errnum = errno;
+		close(fd);
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot lock %s: %s", path, g_strerror(errnum));
+		return NULL;
+	}
+	lock = g_new0(HdStateLock, 1);
+	lock->fd = fd;
+	return lock;
+}
+
+void
+hd_state_lock_release(HdStateLock *lock)
+{
+	if (lock == NULL)
+		return;
+	close(lock->fd); /* drops the flock */
+	g_free(lock);
+}

@@ -1,0 +1,459 @@
+/*
+ * hd-plan.c: what prepare would do, computed before anything changes
+ *
+ * For each request: read the device, let every plugin say whether it takes
+ * part (its chain), refuse what the host's policy or a plugin refuses, then
+ * let the chain expand the plan (group companions, a VF's PF) and describe
+ * the steps it will take.  Only failures to read the host are errors here;
+ * a refusal is a device's state, so a plan can show every reason at once.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-plan.h"
+
+#include <string.h>
+
+#include "hd-error.h"
+#include "hd-plugin-private.h"
+#include "hd-usage.h"
+
+static void
+hd_plan_device_free(HdPlanDevice *dev)
+{
+	hd_device_info_free(dev->info);
+	g_ptr_array_unref(dev->chain);
+	g_ptr_array_unref(dev->steps);
+	g_free(dev->target_driver);
+	g_free(dev->target_module);
+	g_free(dev->parent);
+	g_free(dev->reason);
+	g_free(dev);
+}
+
+static void
+hd_plan_owner_free(HdOwner *owner)
+{
+	hd_owner_clear(owner);
+	g_free(owner);
+}
+
+void
+hd_plan_free(HdPlan *plan)
+{
+	if (plan == NULL)
+		return;
+	g_ptr_array_unref(plan->devices);
+	g_hash_table_unref(plan->by_address);
+	g_ptr_array_unref(plan->own_requests);
+	if (plan->owners != NULL)
+		g_hash_table_unref(plan->owners);
+	hd_domain_free(plan->domain);
+	hd_owner_clear(&plan->owner);
+	g_free(plan->uuid);
+	g_free(plan);
+}
+
+/* ---- what plugins see of a planned device ---------------------------------- */
+
+const char *
+hd_device_get_bdf(const HdDevice *dev)
+{
+	return dev->info->bdf;
+}
+
+gboolean
+hd_device_exists(const HdDevice *dev)
+{
+	return dev->info->exists;
+}
+
+const char *
+hd_device_get_driver(const HdDevice *dev)
+{
+	return dev->info->driver;
+}
+
+const char *
+hd_device_get_iommu_group(const HdDevice *dev)
+{
+	return dev->info->iommu_group;
+}
+
+const HdDeviceRequest *
+hd_device_get_request(const HdDevice *dev)
+{
+	return dev->request;
+}
+
+const HdOwner *
+hd_device_get_owner(const HdDevice *dev)
+{
+	return &dev->plan->owner;
+}
+
+HdHypervisor
+hd_device_get_hypervisor(const HdDevice *dev)
+{
+	return dev->plan->hypervisor;
+}
+
+const char *
+hd_device_get_target_driver(const HdDevice *dev)
+{
+	return dev->target_driver;
+}
+
+const char *
+hd_device_get_target_module(const HdDevice *dev)
+{
+	return dev->target_module;
+}
+
+void
+hd_device_set_target_driver(HdDevice *dev, const char *driver, const char *module)
+{
+	g_free(dev->target_driver);
+	g_free(dev->target_module);
+	dev->target_driver = g_strdup(driver);
+	dev->target_module = g_strdup(module);
+}
+
+gboolean
+hd_device_plan_includes(const HdDevice *dev, const char *bdf)
+{
+	HdAddress addr;
+
+	return hd_address_parse_bdf(bdf, &addr, NULL) &&
+	       g_hash_table_contains(dev->plan->by_address, GUINT_TO_POINTER(hd_address_key(&addr)));
+}
+
+const HdOwner *
+hd_device_other_owner(const HdDevice *dev, const char *bdf)
+{
+	const HdOwner *owner = g_hash_table_lookup(dev->plan->owners, bdf);
+
+	return owner != NULL && !hd_owner_equal(owner, &dev->plan->owner) ? owner : NULL;
+}
+
+void
+hd_device_refuse(HdDevice *dev, const char *format, ...)
+{
+	va_list args;
+
+	if (dev->action == HD_ACTION_ERROR)
+		return;
+	dev->action = HD_ACTION_ERROR;
+	va_start(args, format);
+	dev->reason = g_strdup_vprintf(format, args);
+	va_end(args);
+}
+
+/* ---- deciding one device ----------------------------------------------------- */
+
+static void
+hd_plan_device_check_owner(HdPlanDevice *dev)
+{
+	const HdOwner *owner = hd_device_other_owner(dev, dev->info->bdf);
+	g_autofree gchar *who = NULL;
+
+	if (owner == NULL)
+		return;
+	who = hd_owner_describe(owner);
+	if (owner->kind == HD_OWNER_DOMAIN)
+		hd_device_refuse(dev, "in use by %s, which hostdev-hook prepared it for", who);
+	else
+		hd_device_refuse(dev, "held by %s through hostdev-hook", who);
+}
+
+/* the host visibly uses it: refuse, unless the request insists */
+static gboolean
+hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
+{
+	g_autofree gchar *reason = NULL;
+
+	if (!hd_usage_check(ctx, dev->info, &reason, error))
+		return FALSE;
+	if (reason != NULL)
+		hd_device_refuse(dev, "in use by the host: %s; set force='yes' in the domain's hostdev-hook "
+				      "metadata to take it anyway", reason);
+	return TRUE;
+}
+
+/* every plugin that wants a part; exactly one of them must bind */
+static void
+hd_plan_device_select_chain(HdContext *ctx, HdPlanDevice *dev)
+{
+	for (guint i = 0; hd_builtin_plugins[i] != NULL; i++) {
+		const HdPlugin *plugin = hd_builtin_plugins[i];
+
+		if (!hd_plugin_runner_select(plugin, ctx, dev))
+			continue;
+		g_ptr_array_add(dev->chain, (gpointer)plugin);
+		if (plugin->bind == NULL)
+			continue;
+		if (dev->binder != NULL)
+			hd_device_refuse(dev, "both the %s and the %s plugin would bind it; this is a bug",
+					 dev->binder->name, plugin->name);
+		dev->binder = plugin;
+	}
+}
+
+/* every member's check, in chain order; the first refusal stands */
+static void
+hd_plan_device_run_checks(HdContext *ctx, HdPlanDevice *dev)
+{
+	for (guint i = 0; i < dev->chain->len && dev->action != HD_ACTION_ERROR; i++) {
+		g_autoptr(GError) refusal = NULL;
+
+		if (!hd_plugin_runner_check(g_ptr_array_index(dev->chain, i), ctx, dev, &refusal))
+			hd_device_refuse(dev, "%s", refusal->message);
+	}
+}
+
+static void
+hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
+{
+	const HdDeviceRequest *req = dev->request;
+
+	if (req->managed) {
+		dev->action = HD_ACTION_SKIP;
+		dev->reason = g_strdup("managed by libvirt");
+	} else if (hd_policy_is_protected(ctx->policy, &req->address)) {
+		hd_device_refuse(dev, "protected by the host's hostdev-hook policy");
+	} else if (dev->binder == NULL && dev->plan->hypervisor == HD_HYPERVISOR_UNKNOWN) {
+		hd_device_refuse(dev, "domain type '%s' is not supported: hostdev-hook serves kvm, qemu and xen",
+				 dev->plan->domain != NULL ? dev->plan->domain->type : "unknown");
+	} else if (dev->binder == NULL) {
+		hd_device_refuse(dev, "no plugin binds devices for %s", hd_hypervisor_to_string(dev->plan->hypervisor));
+	} else {
+		hd_plan_device_run_checks(ctx, dev);
+	}
+	if (dev->action != HD_ACTION_BIND)
+		return;
+	if (!dev->info->exists)
+		hd_device_refuse(dev, "no such PCI device on this host");
+	else if (dev->info->identity.is_bridge)
+		hd_device_refuse(dev, "a PCI bridge cannot be assigned; only endpoints can");
+	else
+		hd_plan_device_check_owner(dev);
+}
+
+static HdPlanDevice *
+hd_plan_device_new(HdContext *ctx, HdPlan *plan, const HdDeviceRequest *req, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	HdPlanDevice *dev = g_new0(HdPlanDevice, 1);
+
+	dev->plan = plan;
+	dev->request = req;
+	dev->chain = g_ptr_array_new();
+	dev->steps = g_ptr_array_new_with_free_func(g_free);
+	dev->action = HD_ACTION_BIND;
+	/* the domain's own choice; a binder fills in its default in check */
+	if (req->target_driver != NULL)
+		hd_device_set_target_driver(dev, req->target_driver, NULL);
+	dev->info = hd_device_info_read(ctx, &req->address, error);
+	if (dev->info == NULL) {
+		hd_plan_device_free(dev);
+		return NULL;
+	}
+	hd_plan_device_select_chain(ctx, dev);
+	hd_plan_device_decide(ctx, dev);
+	dev->already_bound = dev->target_driver != NULL && g_strcmp0(dev->info->driver, dev->target_driver) == 0;
+	if (dev->action == HD_ACTION_BIND && !dev->already_bound && !req->force &&
+	    !hd_plan_device_check_usage(ctx, dev, error)) {
+		hd_plan_device_free(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+static gboolean
+hd_plan_add_device(HdContext *ctx, HdPlan *plan, const HdDeviceRequest *req, GError **error)
+{
+	HdPlanDevice *dev = hd_plan_device_new(ctx, plan, req, error);
+
+	if (dev == NULL) {
+		char bdf[HD_ADDRESS_STRLEN];
+		hd_address_format(&req->address, bdf);
+		g_prefix_error(error, "%s: ", bdf);
+		return FALSE;
+	}
+	g_ptr_array_add(plan->devices, dev);
+	g_hash_table_insert(plan->by_address, GUINT_TO_POINTER(hd_address_key(&req->address)), dev);
+	return TRUE;
+}
+
+gboolean
+hd_device_add_companion(HdContext *ctx, HdDevice *dev, const char *bdf, GError **error)
+{
+	HdDeviceRequest *req;
+	HdAddress addr;
+
+	if (!hd_address_parse_bdf(bdf, &addr, error))
+		return FALSE;
+	if (g_hash_table_contains(dev->plan->by_address, GUINT_TO_POINTER(hd_address_key(&addr))))
+		return TRUE;
+	req = hd_device_request_new_companion(&addr, dev->request);
+	g_ptr_array_add(dev->plan->own_requests, req);
+	return hd_plan_add_device(ctx, dev->plan, req, error);
+}
+
+/* ---- the whole plan ------------------------------------------------------------ */
+
+/* bdf -> owner, of every device some journal binds; provisioning entries
+ * (a PF's VF count, say) are shared by their users and own nothing */
+static GHashTable *
+hd_plan_load_owners(HdContext *ctx, GError **error)
+{
+	g_autoptr(GHashTable) owners =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)hd_plan_owner_free);
+	g_autoptr(GPtrArray) journals = NULL;
+
+	if (ctx->state_dir == NULL)
+		return g_steal_pointer(&owners);
+	journals = hd_journal_load_all(ctx->state_dir, error);
+	if (journals == NULL)
+		return NULL;
+	for (guint i = 0; i < journals->len; i++) {
+		HdJournal *journal = g_ptr_array_index(journals, i);
+
+		for (guint j = 0; j < journal->entries->len; j++) {
+			HdEntry *entry = g_ptr_array_index(journal->entries, j);
+			HdOwner *owner = g_new0(HdOwner, 1);
+
+			if (entry->phase != HD_PHASE_BIND) {
+				g_free(owner);
+				continue;
+			}
+			hd_owner_copy(owner, &journal->owner);
+			g_hash_table_insert(owners, g_strdup(entry->address), owner);
+		}
+	}
+	return g_steal_pointer(&owners);
+}
+
+/* companions join the end of the list, and are expanded in their turn */
+static gboolean
+hd_plan_expand(HdContext *ctx, HdPlan *plan, GError **error)
+{
+	for (guint i = 0; i < plan->devices->len; i++) {
+		HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+
+		for (guint j = 0; j < dev->chain->len && dev->action == HD_ACTION_BIND; j++) {
+			if (!hd_plugin_runner_expand(g_ptr_array_index(dev->chain, j), ctx, dev, error)) {
+				g_prefix_error(error, "%s: ", dev->info->bdf);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+static void
+hd_plan_describe(HdContext *ctx, HdPlan *plan)
+{
+	for (guint i = 0; i < plan->devices->len; i++) {
+		HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+
+		if (dev->action != HD_ACTION_BIND)
+			continue;
+		for (guint j = 0; j < dev->chain->len; j++)
+			hd_plugin_runner_describe(g_ptr_array_index(dev->chain, j), ctx, dev, dev->steps);
+	}
+}
+
+static HdPlan *
+hd_plan_alloc(const HdOwner *owner, HdHypervisor hypervisor)
+{
+	HdPlan *plan = g_new0(HdPlan, 1);
+
+	hd_owner_copy(&plan->owner, owner);
+	plan->hypervisor = hypervisor;
+	plan->devices = g_ptr_array_new_with_free_func((GDestroyNotify)hd_plan_device_free);
+	plan->by_address = g_hash_table_new(g_direct_hash, g_direct_equal);
+	plan->own_requests = g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
+	return plan;
+}
+
+static gboolean
+hd_plan_build(HdContext *ctx, HdPlan *plan, const GPtrArray *requests, GError **error)
+{
+	plan->owners = hd_plan_load_owners(ctx, error);
+	if (plan->owners == NULL)
+		return FALSE;
+	for (guint i = 0; i < requests->len; i++) {
+		if (!hd_plan_add_device(ctx, plan, g_ptr_array_index(requests, i), error))
+			return FALSE;
+	}
+	if (!hd_plan_expand(ctx, plan, error))
+		return FALSE;
+	hd_plan_describe(ctx, plan);
+	return TRUE;
+}
+
+HdPlan *
+hd_plan_new(HdContext *ctx, const HdOwner *owner, HdHypervisor hypervisor, const GPtrArray *requests, GError **error)
+{
+	g_autoptr(HdPlan) plan = hd_plan_alloc(owner, hypervisor);
+
+	if (!hd_plan_build(ctx, plan, requests, error))
+		return NULL;
+	return g_steal_pointer(&plan);
+}
+
+/*
+ * A device snippet or network document names no hypervisor; go by the
+ * backend libvirt would use, as libxl forces 'xen' and QEMU defaults to VFIO.
+ */
+static HdHypervisor
+hd_plan_guess_hypervisor(const HdDomain *domain)
+{
+	if (domain->type != NULL)
+		return domain->hypervisor;
+	for (guint i = 0; i < domain->requests->len; i++) {
+		const HdDeviceRequest *req = g_ptr_array_index(domain->requests, i);
+		if (req->backend == HD_BACKEND_XEN)
+			return HD_HYPERVISOR_XEN;
+	}
+	return HD_HYPERVISOR_KVM;
+}
+
+HdPlan *
+hd_plan_new_for_domain(HdContext *ctx, const char *name, HdDomain *domain, GError **error)
+{
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)(name != NULL ? name : domain->name)};
+	g_autoptr(HdPlan) plan = hd_plan_alloc(&owner, hd_plan_guess_hypervisor(domain));
+
+	plan->domain = domain;
+	plan->uuid = g_strdup(domain->uuid);
+	if (!hd_plan_build(ctx, plan, domain->requests, error))
+		return NULL;
+	return g_steal_pointer(&plan);
+}
+
+const HdPlanDevice *
+hd_plan_first_error(const HdPlan *plan)
+{
+	for (guint i = 0; i < plan->devices->len; i++) {
+		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+		if (dev->action == HD_ACTION_ERROR)
+			return dev;
+	}
+	return NULL;
+}
+
+/* "vfio-pci", "skip: managed by libvirt" or "error: no such PCI device" */
+gchar *
+hd_plan_device_action_string(const HdPlanDevice *dev)
+{
+	switch (dev->action) {
+	case HD_ACTION_BIND:
+		return g_strdup(dev->target_driver);
+	case HD_ACTION_SKIP:
+		return g_strdup_printf("skip: %s", dev->reason);
+	case HD_ACTION_ERROR:
+	default:
+		return g_strdup_printf("error: %s", dev->reason);
+	}
+}
