@@ -78,12 +78,14 @@ fixture_teardown(Fixture *fx, gconstpointer data)
 	mock_sysfs_free(fx->ms);
 }
 
-#define TEST_ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-#define TEST_ADD_CASES(prefix, cases, func)                                                         \
-	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {                                            \
-		g_autofree gchar *path = g_strdup_printf("%s/%s", prefix, cases[i].name);            \
-		g_test_add(path, Fixture, GUINT_TO_POINTER(i), fixture_setup, func, fixture_teardown); \
+#define TEST_ADD_WITH(path, setup, func) g_test_add(path, Fixture, NULL, setup, func, fixture_teardown)
+#define TEST_ADD(path, func)		 TEST_ADD_WITH(path, fixture_setup, func)
+#define TEST_ADD_CASES_WITH(prefix, cases, setup, func)                                      \
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {                                     \
+		g_autofree gchar *path = g_strdup_printf("%s/%s", prefix, cases[i].name);     \
+		g_test_add(path, Fixture, GUINT_TO_POINTER(i), setup, func, fixture_teardown); \
 	}
+#define TEST_ADD_CASES(prefix, cases, func) TEST_ADD_CASES_WITH(prefix, cases, fixture_setup, func)
 
 /* ---- helpers: everything through the engine's HdSysfs ------------------ */
 
@@ -955,6 +957,1146 @@ test_vfio_group_lifetime(Fixture *fx, gconstpointer data)
 	g_assert_false(has_vfio_node(fx, "1"));
 }
 
+/* ---- reading what the kernel shows --------------------------------------- */
+
+/* a file exactly as it is, last newline and all */
+static gchar *
+read_file(Fixture *fx, const char *relpath)
+{
+	g_autofree gchar *path = hd_sysfs_path(fx->ctx->sysfs, relpath);
+	g_autoptr(GError) error = NULL;
+	gchar *contents = NULL;
+
+	g_file_get_contents(path, &contents, NULL, &error);
+	g_assert_no_error(error);
+	return contents;
+}
+
+static void
+assert_file(Fixture *fx, const char *relpath, const char *expected)
+{
+	g_autofree gchar *contents = read_file(fx, relpath);
+
+	g_assert_cmpstr(contents, ==, expected);
+}
+
+static void
+assert_link(Fixture *fx, const char *relpath, const char *expected)
+{
+	g_autofree gchar *path = hd_sysfs_path(fx->ctx->sysfs, relpath);
+	g_autofree gchar *target = g_file_read_link(path, NULL);
+
+	g_assert_cmpstr(target, ==, expected);
+}
+
+static void
+assert_listing(Fixture *fx, const char *relpath, const char *expected)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) names = hd_sysfs_list(fx->ctx->sysfs, relpath, &error);
+	g_autofree gchar *joined = NULL;
+
+	g_assert_no_error(error);
+	g_ptr_array_add(names, NULL);
+	joined = g_strjoinv(" ", (gchar **)names->pdata);
+	g_assert_cmpstr(joined, ==, expected);
+}
+
+/* in a list as vfs_of() gives it */
+static guint
+count_items(const char *list)
+{
+	guint n = 1;
+
+	if (g_str_equal(list, "-"))
+		return 0;
+	for (const char *p = strchr(list, ','); p != NULL; p = strchr(p + 1, ','))
+		n++;
+	return n;
+}
+
+static guint
+count_lines(const char *text)
+{
+	guint n = 0;
+
+	for (const char *p = strchr(text, '\n'); p != NULL; p = strchr(p + 1, '\n'))
+		n++;
+	return n;
+}
+
+/* ---- SR-IOV -------------------------------------------------------------- */
+
+/* an 82599 port: its VFs start 0x80 routing IDs after it, two apart, so
+ * they are 05:10.0, 05:10.2, ... up to 05:1f.4 for the 63rd */
+#define PF    "0000:05:00.0"
+#define VF0   "0000:05:10.0"
+#define VF1   "0000:05:10.2"
+#define VF2   "0000:05:10.4"
+#define NUMVFS	  DEV(PF, "sriov_numvfs")
+#define AUTOPROBE DEV(PF, "sriov_drivers_autoprobe")
+
+static const guint32 ixgbe_ids[] = {MOCK_PCI_ID(0x8086, 0x10fb), 0};
+static const guint32 ixgbevf_ids[] = {MOCK_PCI_ID(0x8086, 0x10ed), 0};
+
+/* the port bound to ixgbe in IOMMU group 10, no VFs yet, and an NVMe disk
+ * that is not a PF */
+static void
+sriov_setup(Fixture *fx, gconstpointer data)
+{
+	fx->ms = mock_sysfs_new();
+	mock_sysfs_add_driver(fx->ms, "ixgbe", ixgbe_ids);
+	mock_sysfs_add_driver(fx->ms, "ixgbevf", ixgbevf_ids);
+	mock_sysfs_add_driver(fx->ms, "nvme", nvme_ids);
+	mock_sysfs_add_driver(fx->ms, "vfio-pci", NULL);
+	mock_sysfs_add_device(fx->ms, PF, 0x8086, 0x10fb, 0x020000, "10", "ixgbe");
+	mock_sysfs_add_device(fx->ms, NVME, 0x144d, 0xa808, 0x010802, "2", "nvme");
+	mock_sysfs_set_subsystem(fx->ms, PF, 0x8086, 0x000c);
+	mock_sysfs_add_sriov_pf(fx->ms, PF, 63, 0x80, 2, 0x10ed);
+	fx->ctx = context_for(fx->ms);
+}
+
+/* the PF's VFs as its virtfn<i> links show them, "-" for none */
+static gchar *
+vfs_of(Fixture *fx, const char *pf)
+{
+	g_autoptr(GPtrArray) vfs = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *joined = NULL;
+
+	for (guint i = 0;; i++) {
+		g_autofree gchar *name = g_strdup_printf("virtfn%u", i);
+		g_autofree gchar *link = hd_function_attr_path(pf, name);
+		g_autoptr(GError) error = NULL;
+		gchar *vf = hd_sysfs_read_link_name(fx->ctx->sysfs, link, &error);
+
+		if (vf == NULL)
+			break;
+		g_ptr_array_add(vfs, vf);
+	}
+	g_ptr_array_add(vfs, NULL);
+	joined = g_strjoinv(",", (gchar **)vfs->pdata);
+	return *joined != '\0' ? g_steal_pointer(&joined) : g_strdup("-");
+}
+
+static void
+assert_vfs(Fixture *fx, const char *pf, const char *expected)
+{
+	g_autofree gchar *vfs = vfs_of(fx, pf);
+
+	g_assert_cmpstr(vfs, ==, expected);
+}
+
+/* a PF's files as iov.c prints them; a device that is not a PF has none,
+ * and only sriov_numvfs and sriov_drivers_autoprobe can be written */
+static void
+test_sriov_files(Fixture *fx, gconstpointer data)
+{
+	static const struct {
+		const char *relpath;
+		const char *contents;
+	} files[] = {
+		{DEV(PF, "sriov_totalvfs"), "63\n"},
+		{NUMVFS, "0\n"},
+		{DEV(PF, "sriov_offset"), "128\n"},
+		{DEV(PF, "sriov_stride"), "2\n"},
+		{DEV(PF, "sriov_vf_device"), "10ed\n"},
+		{AUTOPROBE, "1\n"},
+		{DEV(PF, "subsystem_vendor"), "0x8086\n"},
+		{DEV(PF, "subsystem_device"), "0x000c\n"},
+	};
+	static const char *const read_only[] = {"sriov_totalvfs", "sriov_offset", "sriov_stride", "sriov_vf_device"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+		assert_file(fx, files[i].relpath, files[i].contents);
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, DEV(NVME, "sriov_numvfs")));
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, DEV(NVME, "sriov_drivers_autoprobe")));
+	assert_vfs(fx, PF, "-");
+	for (guint i = 0; i < G_N_ELEMENTS(read_only); i++) {
+		g_autofree gchar *relpath = hd_function_attr_path(PF, read_only[i]);
+		g_autofree gchar *message = open_message(fx, relpath, EACCES);
+
+		write_fails(fx, relpath, "8", EACCES, message);
+	}
+}
+
+/* each VF a device of its own: the PF's vendor, class and subsystem, the
+ * VF device ID, a new IOMMU group, links both ways, and probed as it
+ * comes, so ixgbevf takes it */
+static void
+test_sriov_enable(Fixture *fx, gconstpointer data)
+{
+	static const struct {
+		const char *relpath;
+		const char *contents;
+	} files[] = {
+		{NUMVFS, "2\n"},
+		{DEV(VF0, "vendor"), "0x8086\n"},
+		{DEV(VF0, "device"), "0x10ed\n"},
+		{DEV(VF0, "class"), "0x020000\n"},
+		{DEV(VF0, "subsystem_device"), "0x000c\n"},
+		{DEV(VF1, "driver_override"), "(null)\n"},
+	};
+	static const struct {
+		const char *relpath;
+		const char *target;
+	} links[] = {
+		{DEV(PF, "virtfn0"), "../" VF0},
+		{DEV(PF, "virtfn1"), "../" VF1},
+		{DEV(VF0, "physfn"), "../" PF},
+		{DEV(VF1, "physfn"), "../" PF},
+		{DEV(VF0, "iommu_group"), "../../../../kernel/iommu_groups/0"},
+		{DEV(VF1, "iommu_group"), "../../../../kernel/iommu_groups/1"},
+		{DEV(VF0, "driver"), "../../drivers/ixgbevf"},
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdDeviceInfo) info = NULL;
+	HdAddress addr;
+
+	write_ok(fx, NUMVFS, "2");
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++)
+		assert_file(fx, files[i].relpath, files[i].contents);
+	for (guint i = 0; i < G_N_ELEMENTS(links); i++)
+		assert_link(fx, links[i].relpath, links[i].target);
+	assert_vfs(fx, PF, VF0 "," VF1);
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, DEV(VF2, "vendor")));
+	assert_listing(fx, "kernel/iommu_groups/1/devices", VF1);
+	assert_listing(fx, "bus/pci/devices", NVME " " PF " " VF0 " " VF1);
+	assert_driver(fx, VF1, "ixgbevf");
+	assert_driver(fx, PF, "ixgbe");
+
+	/* the way the engine reads a device */
+	g_assert_true(hd_address_parse_bdf(VF1, &addr, &error));
+	info = hd_device_info_read(fx->ctx, &addr, &error);
+	g_assert_no_error(error);
+	g_assert_cmphex(info->identity.vendor_id, ==, 0x8086);
+	g_assert_cmphex(info->identity.device_id, ==, 0x10ed);
+	g_assert_cmpstr(info->driver, ==, "ixgbevf");
+	g_assert_cmpstr(info->iommu_group, ==, "1");
+}
+
+static const struct {
+	const char *name;
+	const char *initial; /* written first; NULL: nothing */
+	gboolean unbind;     /* the PF from ixgbe, first */
+	gboolean no_configure;
+	const char *value;
+	int errnum;
+	const char *vfs; /* the PF's VFs afterwards */
+} numvfs_cases[] = {
+	{"enable", NULL, FALSE, FALSE, "3", 0, VF0 "," VF1 "," VF2},
+	{"newline", NULL, FALSE, FALSE, "1\n", 0, VF0},
+	{"plus-sign", NULL, FALSE, FALSE, "+1", 0, VF0},
+	{"hex", NULL, FALSE, FALSE, "0x2", 0, VF0 "," VF1},
+	/* kstrtou16() with base 0: a leading 0 is octal */
+	{"octal", NULL, FALSE, FALSE, "02", 0, VF0 "," VF1},
+	{"not-octal", NULL, FALSE, FALSE, "08", EINVAL, "-"},
+	{"prefix-alone", NULL, FALSE, FALSE, "0x", EINVAL, "-"},
+	{"leading-space", NULL, FALSE, FALSE, " 1", EINVAL, "-"},
+	{"two-newlines", NULL, FALSE, FALSE, "1\n\n", EINVAL, "-"},
+	{"word", NULL, FALSE, FALSE, "two", EINVAL, "-"},
+	{"negative", NULL, FALSE, FALSE, "-1", EINVAL, "-"},
+	{"beyond-16-bits", NULL, FALSE, FALSE, "65536", EINVAL, "-"},
+	{"over-total", NULL, FALSE, FALSE, "64", ERANGE, "-"},
+	{"same-count", "2", FALSE, FALSE, "2", 0, VF0 "," VF1},
+	{"other-count", "2", FALSE, FALSE, "3", EBUSY, VF0 "," VF1},
+	{"fewer", "2", FALSE, FALSE, "1", EBUSY, VF0 "," VF1},
+	/* the range is checked before the count in place */
+	{"over-total-while-enabled", "2", FALSE, FALSE, "64", ERANGE, VF0 "," VF1},
+	{"disable", "2", FALSE, FALSE, "0", 0, "-"},
+	{"disable-newline", "2", FALSE, FALSE, "0\n", 0, "-"},
+	{"empty-write", "2", FALSE, FALSE, "", 0, VF0 "," VF1},
+	{"no-driver", NULL, TRUE, FALSE, "2", ENOENT, "-"},
+	/* the count in place is a success before the driver is looked at */
+	{"no-driver-same-count", NULL, TRUE, FALSE, "0", 0, "-"},
+	{"no-sriov-configure", NULL, FALSE, TRUE, "2", ENOENT, "-"},
+	{"no-sriov-configure-disable", "2", FALSE, TRUE, "0", ENOENT, VF0 "," VF1},
+};
+
+static void
+test_sriov_numvfs(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autofree gchar *vfs = NULL;
+	g_autofree gchar *shown = NULL;
+
+	if (numvfs_cases[i].initial != NULL)
+		write_ok(fx, NUMVFS, numvfs_cases[i].initial);
+	if (numvfs_cases[i].unbind)
+		write_ok(fx, DEV(PF, "driver/unbind"), PF);
+	if (numvfs_cases[i].no_configure)
+		mock_sysfs_set_sriov_configure(fx->ms, "ixgbe", FALSE);
+	if (numvfs_cases[i].errnum != 0)
+		store_fails(fx, NUMVFS, numvfs_cases[i].value, numvfs_cases[i].errnum);
+	else
+		write_ok(fx, NUMVFS, numvfs_cases[i].value);
+	vfs = vfs_of(fx, PF);
+	g_assert_cmpstr(vfs, ==, numvfs_cases[i].vfs);
+	shown = g_strdup_printf("%u\n", count_items(vfs));
+	assert_file(fx, NUMVFS, shown);
+}
+
+/* all 63: the last VF is 05:1f.4, and each has a group */
+static void
+test_sriov_all_vfs(Fixture *fx, gconstpointer data)
+{
+	write_ok(fx, NUMVFS, "63");
+	assert_file(fx, NUMVFS, "63\n");
+	assert_link(fx, DEV(PF, "virtfn62"), "../0000:05:1f.4");
+	/* a new group takes the lowest free number, and 2 and 10 are taken */
+	assert_link(fx, DEV("0000:05:1f.4", "iommu_group"), "../../../../kernel/iommu_groups/64");
+	assert_driver(fx, "0000:05:1f.4", "ixgbevf");
+	write_ok(fx, NUMVFS, "0");
+	assert_listing(fx, "kernel/iommu_groups", "10 2");
+}
+
+/* VFs going take everything they came with: links, directories, groups,
+ * vfio nodes, driver links; the host is as it was.  The write may come
+ * through a VF's physfn link, which leads to the PF's attribute. */
+static void
+test_sriov_disable(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+
+	write_ok(fx, NUMVFS, "2");
+	libvirt_rebind(fx, VF0, "vfio-pci");
+	assert_driver(fx, VF0, "vfio-pci");
+	g_assert_true(has_vfio_node(fx, "0"));
+	write_ok(fx, DEV(VF1, "physfn/sriov_numvfs"), "0");
+	assert_vfs(fx, PF, "-");
+	assert_file(fx, NUMVFS, "0\n");
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, "bus/pci/devices/" VF0));
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, "bus/pci/devices/" VF1));
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, "kernel/iommu_groups/0"));
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, "kernel/iommu_groups/1"));
+	g_assert_false(has_vfio_node(fx, "0"));
+	assert_listing(fx, "bus/pci/drivers/ixgbevf", "bind new_id remove_id unbind");
+	assert_listing(fx, "bus/pci/drivers/vfio-pci", "bind new_id remove_id unbind");
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+
+	/* and come back as new devices: no override, probed again */
+	write_ok(fx, NUMVFS, "1");
+	assert_override(fx, VF0, "(null)");
+	assert_driver(fx, VF0, "ixgbevf");
+}
+
+static const struct {
+	const char *name;
+	const char *value;
+	int errnum;
+	const char *shown; /* afterwards */
+} autoprobe_cases[] = {
+	{"0", "0", 0, "0\n"},
+	{"1", "1", 0, "1\n"},
+	{"n", "n", 0, "0\n"},
+	{"N-newline", "N\n", 0, "0\n"},
+	{"no", "no", 0, "0\n"},
+	{"y", "y", 0, "1\n"},
+	{"yes", "yes", 0, "1\n"},
+	{"off", "off", 0, "0\n"},
+	{"OFF", "OFF", 0, "0\n"},
+	{"on", "on", 0, "1\n"},
+	{"false", "false", 0, "0\n"},
+	{"t", "t", 0, "1\n"},
+	/* kstrtobool() reads one character, two after an "o" */
+	{"first-character-decides", "10", 0, "1\n"},
+	{"of", "of", 0, "0\n"},
+	{"o", "o", EINVAL, "1\n"},
+	{"2", "2", EINVAL, "1\n"},
+	{"x", "x", EINVAL, "1\n"},
+	{"leading-space", " 0", EINVAL, "1\n"},
+	{"newline", "\n", EINVAL, "1\n"},
+};
+
+/* written over the opposite value, so that a success shows */
+static void
+test_sriov_autoprobe_values(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+
+	if (g_str_equal(autoprobe_cases[i].shown, "1\n") && autoprobe_cases[i].errnum == 0)
+		write_ok(fx, AUTOPROBE, "0");
+	if (autoprobe_cases[i].errnum != 0)
+		store_fails(fx, AUTOPROBE, autoprobe_cases[i].value, autoprobe_cases[i].errnum);
+	else
+		write_ok(fx, AUTOPROBE, autoprobe_cases[i].value);
+	assert_file(fx, AUTOPROBE, autoprobe_cases[i].shown);
+}
+
+/* with sriov_drivers_autoprobe 0, new VFs stay unbound, and every later
+ * probe, through drivers_probe or bind, needs driver_override; the flag is
+ * read at each probe, never retroactively */
+static void
+test_sriov_autoprobe_off(Fixture *fx, gconstpointer data)
+{
+	write_ok(fx, AUTOPROBE, "0");
+	write_ok(fx, NUMVFS, "2");
+	assert_driver(fx, VF0, NULL);
+	assert_driver(fx, VF1, NULL);
+	write_ok(fx, DRIVERS_PROBE, VF0);
+	assert_driver(fx, VF0, NULL);
+	store_fails(fx, DRV("ixgbevf", "bind"), VF0, ENODEV);
+	write_ok(fx, DEV(VF0, "driver_override"), "vfio-pci");
+	write_ok(fx, DRIVERS_PROBE, VF0);
+	assert_driver(fx, VF0, "vfio-pci");
+	write_ok(fx, DEV(VF1, "driver_override"), "ixgbevf");
+	write_ok(fx, DRV("ixgbevf", "bind"), VF1);
+	assert_driver(fx, VF1, "ixgbevf");
+	write_ok(fx, DEV(VF1, "driver/unbind"), VF1);
+	write_ok(fx, DEV(VF1, "driver_override"), "\n");
+
+	/* turning it back on binds nothing by itself; the next probe may */
+	write_ok(fx, AUTOPROBE, "1");
+	assert_driver(fx, VF1, NULL);
+	write_ok(fx, DRIVERS_PROBE, VF1);
+	assert_driver(fx, VF1, "ixgbevf");
+
+	/* and turning it off leaves bound VFs bound */
+	write_ok(fx, AUTOPROBE, "0");
+	assert_driver(fx, VF1, "ixgbevf");
+	assert_driver(fx, VF0, "vfio-pci");
+}
+
+/* VF i at the PF's routing ID + offset + i * stride, the bus included:
+ * from 05:0e.0 (0x570), 0x80 on is 05:1e.0, and the ninth VF is on bus 06 */
+static void
+test_sriov_bus_crossing(void)
+{
+	static const char *const expected[] = {"0000:05:1e.0", "0000:05:1e.2", "0000:05:1e.4", "0000:05:1e.6",
+					       "0000:05:1f.0", "0000:05:1f.2", "0000:05:1f.4", "0000:05:1f.6",
+					       "0000:06:00.0", "0000:06:00.2"};
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_driver(fx->ms, "ixgbe", ixgbe_ids);
+	mock_sysfs_add_device(fx->ms, "0000:05:0e.0", 0x8086, 0x10fb, 0x020000, "1", "ixgbe");
+	mock_sysfs_add_sriov_pf(fx->ms, "0000:05:0e.0", 16, 0x80, 2, 0x10ed);
+	fx->ctx = context_for(fx->ms);
+	write_ok(fx, DEV("0000:05:0e.0", "sriov_numvfs"), "10");
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_autofree gchar *name = g_strdup_printf("virtfn%u", i);
+		g_autofree gchar *virtfn = hd_function_attr_path("0000:05:0e.0", name);
+		g_autofree gchar *target = g_strdup_printf("../%s", expected[i]);
+		g_autofree gchar *physfn = hd_function_attr_path(expected[i], "physfn");
+
+		assert_link(fx, virtfn, target);
+		assert_link(fx, physfn, "../0000:05:0e.0");
+	}
+	fixture_teardown(fx, NULL);
+}
+
+/* the last VF's bus must exist: from ff:0e.0, eight VFs fit on bus ff,
+ * a ninth would be on bus 100, and sriov_enable() refuses with ENOMEM */
+static void
+test_sriov_bus_out_of_range(void)
+{
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_driver(fx->ms, "ixgbe", ixgbe_ids);
+	mock_sysfs_add_device(fx->ms, "0000:ff:0e.0", 0x8086, 0x10fb, 0x020000, "1", "ixgbe");
+	mock_sysfs_add_sriov_pf(fx->ms, "0000:ff:0e.0", 16, 0x80, 2, 0x10ed);
+	fx->ctx = context_for(fx->ms);
+	store_fails(fx, DEV("0000:ff:0e.0", "sriov_numvfs"), "9", ENOMEM);
+	assert_vfs(fx, "0000:ff:0e.0", "-");
+	write_ok(fx, DEV("0000:ff:0e.0", "sriov_numvfs"), "8");
+	assert_link(fx, DEV("0000:ff:0e.0", "virtfn7"), "../0000:ff:1f.6");
+	fixture_teardown(fx, NULL);
+}
+
+/* a PF without an IOMMU group has VFs without one, which vfio-pci refuses */
+static void
+test_sriov_no_group(void)
+{
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_driver(fx->ms, "ixgbe", ixgbe_ids);
+	mock_sysfs_add_driver(fx->ms, "vfio-pci", NULL);
+	mock_sysfs_add_device(fx->ms, PF, 0x8086, 0x10fb, 0x020000, NULL, "ixgbe");
+	mock_sysfs_add_sriov_pf(fx->ms, PF, 8, 0x80, 2, 0x10ed);
+	fx->ctx = context_for(fx->ms);
+	write_ok(fx, NUMVFS, "1");
+	g_assert_true(hd_sysfs_exists(fx->ctx->sysfs, DEV(VF0, "physfn")));
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, DEV(VF0, "iommu_group")));
+	assert_listing(fx, "kernel/iommu_groups", "");
+	libvirt_rebind(fx, VF0, "vfio-pci");
+	assert_driver(fx, VF0, NULL);
+	fixture_teardown(fx, NULL);
+}
+
+/* the PF driver's remove() disables SR-IOV: unbinding the PF takes the VFs
+ * away, bound or not, and binding it again brings none back */
+static void
+test_sriov_pf_unbind(Fixture *fx, gconstpointer data)
+{
+	write_ok(fx, NUMVFS, "2");
+	libvirt_rebind(fx, VF1, "vfio-pci");
+	g_assert_true(has_vfio_node(fx, "1"));
+	write_ok(fx, DEV(PF, "driver/unbind"), PF);
+	assert_vfs(fx, PF, "-");
+	assert_file(fx, NUMVFS, "0\n");
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, "bus/pci/devices/" VF1));
+	g_assert_false(has_vfio_node(fx, "1"));
+	write_ok(fx, DRV("ixgbe", "bind"), PF);
+	assert_vfs(fx, PF, "-");
+}
+
+/* fault injection works on sriov_numvfs as on any attribute */
+static void
+test_sriov_fault(Fixture *fx, gconstpointer data)
+{
+	mock_sysfs_fail_write(fx->ms, "/sriov_numvfs", 1, EIO);
+	store_fails(fx, NUMVFS, "2", EIO);
+	assert_vfs(fx, PF, "-");
+	write_ok(fx, NUMVFS, "2");
+	assert_vfs(fx, PF, VF0 "," VF1);
+}
+
+/* pciback marks what it holds assigned, and ixgbe will not disable SR-IOV
+ * under an assigned VF; released first, the VF goes */
+static void
+test_sriov_assigned_vf(Fixture *fx, gconstpointer data)
+{
+	mock_sysfs_add_driver(fx->ms, "pciback", NULL);
+	mock_sysfs_set_sriov_assigned_error(fx->ms, "ixgbe", EPERM);
+	write_ok(fx, AUTOPROBE, "0");
+	write_ok(fx, NUMVFS, "1");
+	libvirt_rebind(fx, VF0, "pciback");
+	assert_driver(fx, VF0, "pciback");
+	store_fails(fx, NUMVFS, "0", EPERM);
+	write_ok(fx, DRV("pciback", "unbind"), VF0);
+	write_ok(fx, NUMVFS, "0");
+	assert_vfs(fx, PF, "-");
+}
+
+static void
+test_sriov_snapshot(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *snapshot = NULL;
+
+	write_ok(fx, AUTOPROBE, "0");
+	write_ok(fx, NUMVFS, "2");
+	libvirt_rebind(fx, VF1, "vfio-pci");
+	snapshot = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(snapshot, ==,
+			NVME " driver=nvme override=(null)\n"
+			PF " driver=ixgbe override=(null) numvfs=2 autoprobe=0\n"
+			VF0 " driver=- override=(null)\n"
+			VF1 " driver=vfio-pci override=vfio-pci\n"
+			"driver ixgbe bound=" PF "\n"
+			"driver ixgbevf bound=-\n"
+			"driver nvme bound=" NVME "\n"
+			"driver vfio-pci bound=" VF1 "\n"
+			"vfio 1\n");
+}
+
+/* provisioning and its inverse leave the host as it was */
+static void
+test_sriov_inverse(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *changed = NULL;
+	g_autofree gchar *after = NULL;
+
+	write_ok(fx, AUTOPROBE, "0");
+	changed = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(changed, !=, before);
+	write_ok(fx, NUMVFS, "3");
+	libvirt_rebind(fx, VF2, "vfio-pci");
+	libvirt_rebind(fx, VF2, "\n");
+	write_ok(fx, NUMVFS, "0");
+	write_ok(fx, AUTOPROBE, "1");
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+}
+
+/* ---- xen-pciback --------------------------------------------------------- */
+
+/* a second NIC, the same model as the first */
+#define NIC2 "0000:04:00.0"
+
+#define PCIBACK(attr) DRV("pciback", attr)
+#define NEW_SLOT      PCIBACK("new_slot")
+#define REMOVE_SLOT   PCIBACK("remove_slot")
+#define SLOTS	      PCIBACK("slots")
+#define PERMISSIVE    PCIBACK("permissive")
+#define QUIRKS	      PCIBACK("quirks")
+
+/* the emulated header pciback lists in quirks for every device it holds */
+#define HEADER_COMMON                                                                               \
+	"\t\t00000000:2:00000000\n\t\t00000002:2:00000000\n\t\t00000004:2:00000000\n"               \
+	"\t\t0000003c:1:00000000\n\t\t0000003d:1:00000000\n\t\t0000000c:1:00000000\n"               \
+	"\t\t0000000d:1:00000000\n\t\t0000000f:1:00000000\n"
+#define HEADER_0                                                                                    \
+	HEADER_COMMON "\t\t00000010:4:00000000\n\t\t00000014:4:00000000\n\t\t00000018:4:00000000\n" \
+		      "\t\t0000001c:4:00000000\n\t\t00000020:4:00000000\n\t\t00000024:4:00000000\n" \
+		      "\t\t00000030:4:00000000\n"
+#define HEADER_1 HEADER_COMMON "\t\t00000010:4:00000000\n\t\t00000014:4:00000000\n\t\t00000038:4:00000000\n"
+
+/*
+ * A Xen dom0 with pciback built in, so registered before every other
+ * driver (it is at fs_initcall): the root port, two identical NICs on
+ * e1000e, and the GPU without a driver.
+ */
+static void
+xen_setup(Fixture *fx, gconstpointer data)
+{
+	fx->ms = mock_sysfs_new();
+	mock_sysfs_add_driver(fx->ms, "pciback", NULL);
+	mock_sysfs_add_driver(fx->ms, "pcieport", pcieport_ids);
+	mock_sysfs_add_driver(fx->ms, "e1000e", e1000e_ids);
+	mock_sysfs_add_driver(fx->ms, "vfio-pci", NULL);
+	mock_sysfs_add_device(fx->ms, BRIDGE, 0x8086, 0xa110, MOCK_PCI_CLASS_BRIDGE, "5", "pcieport");
+	mock_sysfs_add_device(fx->ms, NIC, 0x8086, 0x10d3, 0x020000, "1", "e1000e");
+	mock_sysfs_add_device(fx->ms, NIC2, 0x8086, 0x10d3, 0x020000, "4", "e1000e");
+	mock_sysfs_add_device(fx->ms, GPU, 0x10de, 0x1b80, 0x030000, "3", NULL);
+	fx->ctx = context_for(fx->ms);
+}
+
+/* the libxl way: off its driver, into the slot list, bound */
+static void
+seize(Fixture *fx, const char *bdf)
+{
+	g_autofree gchar *unbind = hd_function_attr_path(bdf, "driver/unbind");
+	g_autofree gchar *driver = driver_of(fx, bdf);
+
+	if (driver != NULL)
+		write_ok(fx, unbind, bdf);
+	write_ok(fx, NEW_SLOT, bdf);
+	write_ok(fx, PCIBACK("bind"), bdf);
+	assert_driver(fx, bdf, "pciback");
+}
+
+static void
+assert_quirks(Fixture *fx, const char *bdf, const char *expected)
+{
+	g_autofree gchar *quirks = mock_sysfs_get_quirks(fx->ms, bdf);
+
+	g_assert_cmpstr(quirks, ==, expected);
+}
+
+/* pciback's files come with the driver, empty while it holds nothing; the
+ * ones without a store() refuse writes */
+static void
+test_pciback_files(Fixture *fx, gconstpointer data)
+{
+	static const char *const empty[] = {SLOTS, PERMISSIVE, QUIRKS, PCIBACK("irq_handlers")};
+	static const char *const read_only[] = {SLOTS, PCIBACK("irq_handlers")};
+
+	assert_listing(fx, "bus/pci/drivers/pciback",
+		       "bind irq_handlers new_id new_slot permissive quirks remove_id remove_slot slots unbind");
+	for (guint i = 0; i < G_N_ELEMENTS(empty); i++)
+		assert_file(fx, empty[i], "");
+	for (guint i = 0; i < G_N_ELEMENTS(read_only); i++) {
+		g_autofree gchar *message = open_message(fx, read_only[i], EACCES);
+
+		write_fails(fx, read_only[i], NIC, EACCES, message);
+	}
+	/* other drivers have none of them */
+	assert_listing(fx, "bus/pci/drivers/vfio-pci", "bind new_id remove_id unbind");
+}
+
+/* pciback lives in the module xen-pciback, which has no alias "pciback";
+ * loaded, it seizes a device whose driver_override names it */
+static void
+test_pciback_module(void)
+{
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_module(fx->ms, "pciback", NULL);
+	mock_sysfs_add_device(fx->ms, GPU, 0x10de, 0x1b80, 0x030000, "3", NULL);
+	fx->ctx = context_for(fx->ms);
+	write_ok(fx, DEV(GPU, "driver_override"), "pciback");
+	load_fails(fx, "pciback", HD_ERROR_NOT_FOUND, "module pciback: not found for this kernel");
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, SLOTS));
+	load_ok(fx, "xen-pciback");
+	load_ok(fx, "xen_pciback");
+	assert_driver(fx, GPU, "pciback");
+	assert_file(fx, SLOTS, GPU "\n");
+	fixture_teardown(fx, NULL);
+}
+
+static const struct {
+	const char *name;
+	const char *value;
+	int errnum;
+	guint count; /* lines in slots afterwards */
+	const char *first;
+	const char *last;
+} new_slot_cases[] = {
+	{"full", GPU, 0, 1, GPU, GPU},
+	{"no-domain", "03:00.0", 0, 1, GPU, GPU},
+	{"newline", GPU "\n", 0, 1, GPU, GPU},
+	{"blanks", " \t" GPU " \n", 0, 1, GPU, GPU},
+	{"upper-case", "0000:0A:1F.7", 0, 1, "0000:0a:1f.7", "0000:0a:1f.7"},
+	{"other-domain", "0001:03:00.0", 0, 1, "0001:03:00.0", "0001:03:00.0"},
+	/* nothing looks for the device */
+	{"absent-device", ABSENT, 0, 1, ABSENT, ABSENT},
+	{"function-wildcard", "0000:03:00.*", 0, 8, GPU, "0000:03:00.7"},
+	{"function-wildcard-no-domain", "03:1f.*", 0, 8, "0000:03:1f.0", "0000:03:1f.7"},
+	{"slot-wildcard", "0000:03:*.*", 0, 256, GPU, "0000:03:1f.7"},
+	{"slot-wildcard-no-domain", "03:*.*", 0, 256, GPU, "0000:03:1f.7"},
+	{"empty-write", "", 0, 0, NULL, NULL},
+	{"parenthesised", "(" GPU ")", EINVAL, 0, NULL, NULL},
+	{"trailing-word", GPU " x", EINVAL, 0, NULL, NULL},
+	{"semicolon", GPU ";", EINVAL, 0, NULL, NULL},
+	{"slot-only-wildcard", "0000:03:*.0", EINVAL, 0, NULL, NULL},
+	{"bus-only", "03", EINVAL, 0, NULL, NULL},
+	{"newline-only", "\n", EINVAL, 0, NULL, NULL},
+	{"slot-out-of-range", "0000:03:20.0", EINVAL, 0, NULL, NULL},
+	{"function-out-of-range", "0000:03:00.8", EINVAL, 0, NULL, NULL},
+	{"bus-out-of-range", "0000:100:00.0", EINVAL, 0, NULL, NULL},
+	{"domain-out-of-range", "10000:03:00.0", EINVAL, 0, NULL, NULL},
+	{"wildcard-out-of-range", "0000:100:*.*", EINVAL, 0, NULL, NULL},
+};
+
+static void
+test_pciback_new_slot(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autofree gchar *slots = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (new_slot_cases[i].errnum != 0)
+		store_fails(fx, NEW_SLOT, new_slot_cases[i].value, new_slot_cases[i].errnum);
+	else
+		write_ok(fx, NEW_SLOT, new_slot_cases[i].value);
+	slots = read_file(fx, SLOTS);
+	g_assert_cmpuint(count_lines(slots), ==, new_slot_cases[i].count);
+	if (new_slot_cases[i].count == 0)
+		return;
+	lines = g_strsplit(slots, "\n", -1);
+	g_assert_cmpstr(lines[0], ==, new_slot_cases[i].first);
+	g_assert_cmpstr(lines[new_slot_cases[i].count - 1], ==, new_slot_cases[i].last);
+}
+
+/* the list keeps its order, and a slot listed already stays where it is */
+static void
+test_pciback_slot_order(Fixture *fx, gconstpointer data)
+{
+	write_ok(fx, NEW_SLOT, NIC2);
+	write_ok(fx, NEW_SLOT, "03:00.1");
+	write_ok(fx, NEW_SLOT, "0000:03:00.*");
+	write_ok(fx, NEW_SLOT, NIC2 "\n");
+	assert_file(fx, SLOTS,
+		    NIC2 "\n0000:03:00.1\n0000:03:00.0\n0000:03:00.2\n0000:03:00.3\n0000:03:00.4\n"
+			 "0000:03:00.5\n0000:03:00.6\n0000:03:00.7\n");
+}
+
+static const struct {
+	const char *name;
+	const char *value;
+	int errnum;
+	const char *slots; /* afterwards */
+} remove_slot_cases[] = {
+	{"one", "0000:03:00.1", 0, GPU "\n" NIC2 "\n"},
+	{"no-domain", "03:00.1\n", 0, GPU "\n" NIC2 "\n"},
+	{"functions", "0000:03:00.*", 0, NIC2 "\n"},
+	{"bus", "03:*.*", 0, NIC2 "\n"},
+	{"unlisted", "0000:03:00.2", ENOENT, GPU "\n0000:03:00.1\n" NIC2 "\n"},
+	{"other-domain", "0001:03:00.0", ENOENT, GPU "\n0000:03:00.1\n" NIC2 "\n"},
+	/* no range check: such a slot is simply not listed */
+	{"out-of-range", "0000:103:00.0", ENOENT, GPU "\n0000:03:00.1\n" NIC2 "\n"},
+	{"malformed", "03:00", EINVAL, GPU "\n0000:03:00.1\n" NIC2 "\n"},
+};
+
+static void
+test_pciback_remove_slot(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+
+	write_ok(fx, NEW_SLOT, GPU);
+	write_ok(fx, NEW_SLOT, "0000:03:00.1");
+	write_ok(fx, NEW_SLOT, NIC2);
+	if (remove_slot_cases[i].errnum != 0)
+		store_fails(fx, REMOVE_SLOT, remove_slot_cases[i].value, remove_slot_cases[i].errnum);
+	else
+		write_ok(fx, REMOVE_SLOT, remove_slot_cases[i].value);
+	assert_file(fx, SLOTS, remove_slot_cases[i].slots);
+}
+
+static const struct {
+	const char *name;
+	const char *bdf;
+	gboolean listed;      /* in the slot list first */
+	const char *override; /* NULL: left unset */
+	gboolean unbind;      /* from its driver first */
+	const char *relpath;
+	int errnum;
+	const char *driver; /* afterwards */
+	const char *slots;  /* afterwards */
+} pciback_bind_cases[] = {
+	{"unlisted", GPU, FALSE, NULL, FALSE, PCIBACK("bind"), ENODEV, NULL, ""},
+	{"listed", GPU, TRUE, NULL, FALSE, PCIBACK("bind"), 0, "pciback", GPU "\n"},
+	/* pciback's table matches any device, so a bound one is busy first */
+	{"bound-unlisted", NIC, FALSE, NULL, FALSE, PCIBACK("bind"), EBUSY, "e1000e", ""},
+	{"bound-listed", NIC, TRUE, NULL, FALSE, PCIBACK("bind"), EBUSY, "e1000e", NIC "\n"},
+	{"override-elsewhere", GPU, TRUE, "vfio-pci", FALSE, PCIBACK("bind"), ENODEV, NULL, GPU "\n"},
+	/* the override is enough, and puts the device on the list */
+	{"override", GPU, FALSE, "pciback", FALSE, PCIBACK("bind"), 0, "pciback", GPU "\n"},
+	{"override-probe", NIC, FALSE, "pciback", TRUE, DRIVERS_PROBE, 0, "pciback", NIC "\n"},
+	{"listed-probe", NIC, TRUE, NULL, TRUE, DRIVERS_PROBE, 0, "pciback", NIC "\n"},
+	/* pciback, registered first, is asked first and declines */
+	{"unlisted-probe", NIC, FALSE, NULL, TRUE, DRIVERS_PROBE, 0, "e1000e", ""},
+	{"bridge", BRIDGE, TRUE, NULL, TRUE, PCIBACK("bind"), 0, "pciback", BRIDGE "\n"},
+};
+
+static void
+test_pciback_bind(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	const char *bdf = pciback_bind_cases[i].bdf;
+	g_autofree gchar *override = hd_function_attr_path(bdf, "driver_override");
+	g_autofree gchar *unbind = hd_function_attr_path(bdf, "driver/unbind");
+
+	if (pciback_bind_cases[i].listed)
+		write_ok(fx, NEW_SLOT, bdf);
+	if (pciback_bind_cases[i].override != NULL)
+		write_ok(fx, override, pciback_bind_cases[i].override);
+	if (pciback_bind_cases[i].unbind)
+		write_ok(fx, unbind, bdf);
+	if (pciback_bind_cases[i].errnum != 0)
+		store_fails(fx, pciback_bind_cases[i].relpath, bdf, pciback_bind_cases[i].errnum);
+	else
+		write_ok(fx, pciback_bind_cases[i].relpath, bdf);
+	assert_driver(fx, bdf, pciback_bind_cases[i].driver);
+	assert_file(fx, SLOTS, pciback_bind_cases[i].slots);
+}
+
+/* libvirt's driver_override sequence seizes the device and lists it; its
+ * own release then hands it straight back to pciback, first in the bus's
+ * list, until remove_slot */
+static void
+test_pciback_reprobe(Fixture *fx, gconstpointer data)
+{
+	libvirt_rebind(fx, NIC, "pciback");
+	assert_driver(fx, NIC, "pciback");
+	assert_file(fx, SLOTS, NIC "\n");
+	libvirt_rebind(fx, NIC, "\n");
+	assert_override(fx, NIC, "(null)");
+	assert_driver(fx, NIC, "pciback");
+	write_ok(fx, REMOVE_SLOT, NIC);
+	assert_driver(fx, NIC, "pciback");
+	libvirt_rebind(fx, NIC, "\n");
+	assert_driver(fx, NIC, "e1000e");
+	assert_file(fx, SLOTS, "");
+}
+
+/* loaded as a module after e1000e, pciback is asked after it: the same
+ * release gives the NIC back to e1000e, slot listed or not */
+static void
+test_pciback_reprobe_module(void)
+{
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_driver(fx->ms, "e1000e", e1000e_ids);
+	mock_sysfs_add_module(fx->ms, "pciback", NULL);
+	mock_sysfs_add_device(fx->ms, NIC, 0x8086, 0x10d3, 0x020000, "1", "e1000e");
+	fx->ctx = context_for(fx->ms);
+	load_ok(fx, "xen-pciback");
+	libvirt_rebind(fx, NIC, "pciback");
+	assert_driver(fx, NIC, "pciback");
+	libvirt_rebind(fx, NIC, "\n");
+	assert_driver(fx, NIC, "e1000e");
+	assert_file(fx, SLOTS, NIC "\n");
+	fixture_teardown(fx, NULL);
+}
+
+/* a device hidden at boot (xen-pciback.hide=) is seized and listed */
+static void
+test_pciback_hidden_at_boot(void)
+{
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_driver(fx->ms, "pciback", NULL);
+	mock_sysfs_add_device(fx->ms, GPU, 0x10de, 0x1b80, 0x030000, "3", "pciback");
+	fx->ctx = context_for(fx->ms);
+	assert_driver(fx, GPU, "pciback");
+	assert_file(fx, SLOTS, GPU "\n");
+	assert_file(fx, QUIRKS, "03:00.0\n\t10de:1b80:0000:0000\n" HEADER_0);
+	assert_quirks(fx, GPU, "");
+	fixture_teardown(fx, NULL);
+}
+
+/* only for a device pciback holds, and only ever set: leaving pciback is
+ * what clears it; the newest seized device is listed first */
+static void
+test_pciback_permissive(Fixture *fx, gconstpointer data)
+{
+	store_fails(fx, PERMISSIVE, NIC, ENODEV);
+	seize(fx, NIC);
+	store_fails(fx, PERMISSIVE, "0000:01:00.*", ENODEV);
+	store_fails(fx, PERMISSIVE, "nic", EINVAL);
+	store_fails(fx, PERMISSIVE, NIC2, ENODEV);
+	write_ok(fx, PERMISSIVE, "01:00.0");
+	assert_file(fx, PERMISSIVE, NIC "\n");
+	write_ok(fx, PERMISSIVE, NIC "\n");
+	assert_file(fx, PERMISSIVE, NIC "\n");
+	seize(fx, GPU);
+	write_ok(fx, PERMISSIVE, GPU);
+	assert_file(fx, PERMISSIVE, GPU "\n" NIC "\n");
+
+	write_ok(fx, PCIBACK("unbind"), NIC);
+	assert_file(fx, PERMISSIVE, GPU "\n");
+	write_ok(fx, DRIVERS_PROBE, NIC);
+	assert_driver(fx, NIC, "pciback");
+	assert_file(fx, PERMISSIVE, GPU "\n");
+}
+
+/* a fake IRQ handler per device held, newest first, off until a guest
+ * needs it */
+static void
+test_pciback_irq_handlers(Fixture *fx, gconstpointer data)
+{
+	seize(fx, NIC);
+	seize(fx, GPU);
+	assert_file(fx, PCIBACK("irq_handlers"), GPU ":off:not acking:0\n" NIC ":off:not acking:0\n");
+	write_ok(fx, PCIBACK("unbind"), GPU);
+	assert_file(fx, PCIBACK("irq_handlers"), NIC ":off:not acking:0\n");
+}
+
+static const struct {
+	const char *name;
+	const char *value;
+	int errnum;
+	const char *quirks; /* NIC's afterwards */
+} quirk_cases[] = {
+	{"dword", NIC "-00000078:4:00000000", 0, "00000078:4:00000000"},
+	{"no-domain", "01:00.0-78:4:0", 0, "00000078:4:00000000"},
+	{"newline", NIC "-78:4:0\n", 0, "00000078:4:00000000"},
+	{"hex-prefixes", NIC "-0x78:0x4:0x0", 0, "00000078:4:00000000"},
+	{"word", NIC "-40:2:ffff", 0, "00000040:2:0000ffff"},
+	{"byte", NIC "-fff:1:FF", 0, "00000fff:1:000000ff"},
+	{"dword-mask", NIC "-78:4:ffffffff", 0, "00000078:4:ffffffff"},
+	/* an offset pciback emulates already (BAR 0): dropped, but no error */
+	{"emulated-offset", NIC "-10:4:0", 0, ""},
+	{"register-too-high", NIC "-1000:4:0", EINVAL, ""},
+	{"byte-mask-too-wide", NIC "-40:1:100", EINVAL, ""},
+	{"word-mask-too-wide", NIC "-40:2:10000", EINVAL, ""},
+	{"size-0", NIC "-40:0:0", EINVAL, ""},
+	{"size-3", NIC "-40:3:0", EINVAL, ""},
+	{"size-8", NIC "-40:8:0", EINVAL, ""},
+	{"not-on-pciback", NIC2 "-78:4:0", ENODEV, ""},
+	{"absent", ABSENT "-78:4:0", ENODEV, ""},
+	/* pcistub_reg_add() checks the register and mask, then looks for the
+	 * device, then the size */
+	{"register-before-device", NIC2 "-1000:4:0", EINVAL, ""},
+	{"size-after-device", NIC2 "-40:3:0", ENODEV, ""},
+	{"wildcard", "0000:01:00.*-78:4:0", EINVAL, ""},
+	{"no-mask", NIC "-78:4", EINVAL, ""},
+	{"space-for-dash", NIC " 78:4:0", EINVAL, ""},
+	{"slot-only", NIC, EINVAL, ""},
+};
+
+static void
+test_pciback_quirk(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+
+	seize(fx, NIC);
+	if (quirk_cases[i].errnum != 0)
+		store_fails(fx, QUIRKS, quirk_cases[i].value, quirk_cases[i].errnum);
+	else
+		write_ok(fx, QUIRKS, quirk_cases[i].value);
+	assert_quirks(fx, NIC, quirk_cases[i].quirks);
+	/* and nothing is ever added to a device pciback does not hold */
+	assert_quirks(fx, NIC2, NULL);
+}
+
+/* one field per offset: the first written stays, later ones are dropped */
+static void
+test_pciback_quirk_same_offset(Fixture *fx, gconstpointer data)
+{
+	seize(fx, NIC);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, QUIRKS, NIC "-40:1:0");
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, QUIRKS, NIC "-78:2:ff");
+	assert_quirks(fx, NIC, "00000078:4:00000000,00000040:1:00000000");
+}
+
+/* quirks_show(): per device held, in the order seized, its bus:slot.func,
+ * its IDs with the subsystem's, then every field it emulates: the header
+ * (a bridge has fewer BARs), then the quirks in the order written */
+static void
+test_pciback_quirks_show(Fixture *fx, gconstpointer data)
+{
+	mock_sysfs_set_subsystem(fx->ms, NIC, 0x8086, 0xa01f);
+	seize(fx, NIC);
+	seize(fx, BRIDGE);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, QUIRKS, NIC "-40:2:ffff");
+	assert_file(fx, QUIRKS,
+		    "01:00.0\n\t8086:10d3:8086:a01f\n" HEADER_0 "\t\t00000078:4:00000000\n\t\t00000040:2:0000ffff\n"
+		    "00:1c.0\n\t8086:a110:0000:0000\n" HEADER_1);
+}
+
+/* leaving pciback frees what it had there: permissive, quirks, its entry;
+ * seized again, it starts afresh (the slot stayed listed) */
+static void
+test_pciback_release(Fixture *fx, gconstpointer data)
+{
+	seize(fx, NIC);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, PERMISSIVE, NIC);
+	write_ok(fx, PCIBACK("unbind"), NIC);
+	assert_quirks(fx, NIC, NULL);
+	assert_file(fx, QUIRKS, "");
+	assert_file(fx, PERMISSIVE, "");
+	assert_file(fx, SLOTS, NIC "\n");
+	write_ok(fx, DRIVERS_PROBE, NIC);
+	assert_driver(fx, NIC, "pciback");
+	assert_quirks(fx, NIC, "");
+	assert_file(fx, QUIRKS, "01:00.0\n\t8086:10d3:0000:0000\n" HEADER_0);
+	assert_file(fx, PERMISSIVE, "");
+}
+
+static const struct {
+	const char *name;
+	gboolean other_subsystem; /* NIC2's, so that the two differ */
+	const char *leaving;
+	const char *quirks_file; /* afterwards */
+} identical_cases[] = {
+	/* the entry released is the first with the IDs: NIC's own */
+	{"earlier-leaves", FALSE, NIC, "04:00.0\n\t8086:10d3:0000:0000\n" HEADER_0 "\t\t00000040:2:0000ffff\n"},
+	/* NIC's again: NIC2's entry stays, its device without dev_data, and
+	 * NIC, whose fields are untouched, is no longer listed */
+	{"later-leaves", FALSE, NIC2, "04:00.0\n\t8086:10d3:0000:0000\n"},
+	/* different subsystem IDs tell them apart */
+	{"later-leaves-distinct", TRUE, NIC2, "01:00.0\n\t8086:10d3:0000:0000\n" HEADER_0 "\t\t00000078:4:00000000\n"},
+};
+
+/* two devices with the same IDs on pciback: releasing one leaves the
+ * other's quirks in place, whatever the quirks file then shows */
+static void
+test_pciback_identical_devices(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	const char *staying = g_str_equal(identical_cases[i].leaving, NIC) ? NIC2 : NIC;
+
+	if (identical_cases[i].other_subsystem)
+		mock_sysfs_set_subsystem(fx->ms, NIC2, 0x8086, 0x0001);
+	seize(fx, NIC);
+	seize(fx, NIC2);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, QUIRKS, NIC2 "-40:2:ffff");
+	write_ok(fx, PCIBACK("unbind"), identical_cases[i].leaving);
+	assert_file(fx, QUIRKS, identical_cases[i].quirks_file);
+	assert_quirks(fx, staying, g_str_equal(staying, NIC) ? "00000078:4:00000000" : "00000040:2:0000ffff");
+	assert_quirks(fx, identical_cases[i].leaving, NULL);
+}
+
+/* the entry left behind comes back to life with its device, which is
+ * then listed twice */
+static void
+test_pciback_stale_entry(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *snapshot = NULL;
+
+	seize(fx, NIC);
+	seize(fx, NIC2);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, PCIBACK("unbind"), NIC2);
+	snapshot = mock_sysfs_snapshot(fx->ms);
+	g_assert_nonnull(strstr(snapshot, "pciback " NIC " quirks=00000078:4:00000000\n"
+					  "pciback entry 04:00.0 8086:10d3:0000:0000\n"));
+	write_ok(fx, DRIVERS_PROBE, NIC2);
+	assert_driver(fx, NIC2, "pciback");
+	assert_file(fx, QUIRKS, "04:00.0\n\t8086:10d3:0000:0000\n" HEADER_0 "04:00.0\n\t8086:10d3:0000:0000\n" HEADER_0);
+	assert_quirks(fx, NIC, "00000078:4:00000000");
+}
+
+/* a VF on pciback goes with the others when SR-IOV is disabled, and takes
+ * its pciback state along; its slot stays listed */
+static void
+test_pciback_vf(void)
+{
+	Fixture fixture = {mock_sysfs_new(), NULL};
+	Fixture *fx = &fixture;
+
+	mock_sysfs_add_driver(fx->ms, "pciback", NULL);
+	mock_sysfs_add_driver(fx->ms, "ixgbe", ixgbe_ids);
+	mock_sysfs_add_device(fx->ms, PF, 0x8086, 0x10fb, 0x020000, "10", "ixgbe");
+	mock_sysfs_add_sriov_pf(fx->ms, PF, 8, 0x80, 2, 0x10ed);
+	fx->ctx = context_for(fx->ms);
+	write_ok(fx, AUTOPROBE, "0");
+	write_ok(fx, NUMVFS, "2");
+	libvirt_rebind(fx, VF1, "pciback");
+	write_ok(fx, PERMISSIVE, VF1);
+	write_ok(fx, QUIRKS, VF1 "-78:4:0");
+	assert_file(fx, QUIRKS, "05:10.2\n\t8086:10ed:0000:0000\n" HEADER_0 "\t\t00000078:4:00000000\n");
+	write_ok(fx, NUMVFS, "0");
+	g_assert_false(hd_sysfs_exists(fx->ctx->sysfs, "bus/pci/devices/" VF1));
+	assert_listing(fx, "bus/pci/drivers/pciback",
+		       "bind irq_handlers new_id new_slot permissive quirks remove_id remove_slot slots unbind");
+	assert_file(fx, PERMISSIVE, "");
+	assert_file(fx, QUIRKS, "");
+	assert_file(fx, SLOTS, VF1 "\n");
+	fixture_teardown(fx, NULL);
+}
+
+static void
+test_pciback_fault(Fixture *fx, gconstpointer data)
+{
+	mock_sysfs_fail_write(fx->ms, "/new_slot", 1, EIO);
+	store_fails(fx, NEW_SLOT, GPU, EIO);
+	assert_file(fx, SLOTS, "");
+	write_ok(fx, NEW_SLOT, GPU);
+	assert_file(fx, SLOTS, GPU "\n");
+}
+
+static void
+test_pciback_snapshot(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *snapshot = NULL;
+
+	seize(fx, NIC);
+	seize(fx, GPU);
+	write_ok(fx, NEW_SLOT, "0000:03:00.1");
+	write_ok(fx, PERMISSIVE, NIC);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, QUIRKS, NIC "-40:1:0");
+	snapshot = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(snapshot, ==,
+			BRIDGE " driver=pcieport override=(null)\n"
+			NIC " driver=pciback override=(null)\n"
+			GPU " driver=pciback override=(null)\n"
+			NIC2 " driver=e1000e override=(null)\n"
+			"driver e1000e bound=" NIC2 "\n"
+			"driver pciback bound=" NIC "," GPU "\n"
+			"driver pcieport bound=" BRIDGE "\n"
+			"driver vfio-pci bound=-\n"
+			"pciback slots=" NIC "," GPU ",0000:03:00.1\n"
+			"pciback permissive=" NIC "\n"
+			"pciback " NIC " quirks=00000078:4:00000000,00000040:1:00000000\n"
+			"pciback " GPU " quirks=-\n"
+			"pciback entry 01:00.0 8086:10d3:0000:0000\n"
+			"pciback entry 03:00.0 10de:1b80:0000:0000\n");
+}
+
+/* the libxl sequence and xl pci-assignable-remove's inverse leave the host
+ * as it was, but for the slot: remove_slot is part of the inverse */
+static void
+test_pciback_inverse(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+
+	seize(fx, NIC);
+	write_ok(fx, PERMISSIVE, NIC);
+	write_ok(fx, QUIRKS, NIC "-78:4:0");
+	write_ok(fx, DEV(NIC, "driver/unbind"), NIC);
+	write_ok(fx, REMOVE_SLOT, NIC);
+	write_ok(fx, DRV("e1000e", "bind"), NIC);
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -984,5 +2126,42 @@ main(int argc, char **argv)
 	g_test_add_func("/mock-sysfs/module/load-binds-override", test_module_load_binds_override);
 	TEST_ADD("/mock-sysfs/module/errors", test_module_errors);
 	TEST_ADD("/mock-sysfs/vfio/group-lifetime", test_vfio_group_lifetime);
+	TEST_ADD_WITH("/mock-sysfs/sriov/files", sriov_setup, test_sriov_files);
+	TEST_ADD_WITH("/mock-sysfs/sriov/enable", sriov_setup, test_sriov_enable);
+	TEST_ADD_CASES_WITH("/mock-sysfs/sriov/numvfs", numvfs_cases, sriov_setup, test_sriov_numvfs);
+	TEST_ADD_WITH("/mock-sysfs/sriov/all-vfs", sriov_setup, test_sriov_all_vfs);
+	TEST_ADD_WITH("/mock-sysfs/sriov/disable", sriov_setup, test_sriov_disable);
+	TEST_ADD_CASES_WITH("/mock-sysfs/sriov/autoprobe", autoprobe_cases, sriov_setup, test_sriov_autoprobe_values);
+	TEST_ADD_WITH("/mock-sysfs/sriov/autoprobe-off", sriov_setup, test_sriov_autoprobe_off);
+	g_test_add_func("/mock-sysfs/sriov/bus-crossing", test_sriov_bus_crossing);
+	g_test_add_func("/mock-sysfs/sriov/bus-out-of-range", test_sriov_bus_out_of_range);
+	g_test_add_func("/mock-sysfs/sriov/no-group", test_sriov_no_group);
+	TEST_ADD_WITH("/mock-sysfs/sriov/pf-unbind", sriov_setup, test_sriov_pf_unbind);
+	TEST_ADD_WITH("/mock-sysfs/sriov/fault", sriov_setup, test_sriov_fault);
+	TEST_ADD_WITH("/mock-sysfs/sriov/assigned-vf", sriov_setup, test_sriov_assigned_vf);
+	TEST_ADD_WITH("/mock-sysfs/sriov/snapshot", sriov_setup, test_sriov_snapshot);
+	TEST_ADD_WITH("/mock-sysfs/sriov/inverse", sriov_setup, test_sriov_inverse);
+	TEST_ADD_WITH("/mock-sysfs/pciback/files", xen_setup, test_pciback_files);
+	g_test_add_func("/mock-sysfs/pciback/module", test_pciback_module);
+	TEST_ADD_CASES_WITH("/mock-sysfs/pciback/new-slot", new_slot_cases, xen_setup, test_pciback_new_slot);
+	TEST_ADD_WITH("/mock-sysfs/pciback/slot-order", xen_setup, test_pciback_slot_order);
+	TEST_ADD_CASES_WITH("/mock-sysfs/pciback/remove-slot", remove_slot_cases, xen_setup, test_pciback_remove_slot);
+	TEST_ADD_CASES_WITH("/mock-sysfs/pciback/bind", pciback_bind_cases, xen_setup, test_pciback_bind);
+	TEST_ADD_WITH("/mock-sysfs/pciback/reprobe", xen_setup, test_pciback_reprobe);
+	g_test_add_func("/mock-sysfs/pciback/reprobe-module", test_pciback_reprobe_module);
+	g_test_add_func("/mock-sysfs/pciback/hidden-at-boot", test_pciback_hidden_at_boot);
+	TEST_ADD_WITH("/mock-sysfs/pciback/permissive", xen_setup, test_pciback_permissive);
+	TEST_ADD_WITH("/mock-sysfs/pciback/irq-handlers", xen_setup, test_pciback_irq_handlers);
+	TEST_ADD_CASES_WITH("/mock-sysfs/pciback/quirk", quirk_cases, xen_setup, test_pciback_quirk);
+	TEST_ADD_WITH("/mock-sysfs/pciback/quirk-same-offset", xen_setup, test_pciback_quirk_same_offset);
+	TEST_ADD_WITH("/mock-sysfs/pciback/quirks-show", xen_setup, test_pciback_quirks_show);
+	TEST_ADD_WITH("/mock-sysfs/pciback/release", xen_setup, test_pciback_release);
+	TEST_ADD_CASES_WITH("/mock-sysfs/pciback/identical-devices", identical_cases, xen_setup,
+			    test_pciback_identical_devices);
+	TEST_ADD_WITH("/mock-sysfs/pciback/stale-entry", xen_setup, test_pciback_stale_entry);
+	g_test_add_func("/mock-sysfs/pciback/vf", test_pciback_vf);
+	TEST_ADD_WITH("/mock-sysfs/pciback/fault", xen_setup, test_pciback_fault);
+	TEST_ADD_WITH("/mock-sysfs/pciback/snapshot", xen_setup, test_pciback_snapshot);
+	TEST_ADD_WITH("/mock-sysfs/pciback/inverse", xen_setup, test_pciback_inverse);
 	return g_test_run();
 }

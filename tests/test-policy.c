@@ -62,7 +62,7 @@ test_policy_shipped_template_matches_defaults(void)
 		     g_match_info_next(match, NULL))
 			settings++;
 	}
-	g_assert_cmpuint(settings, ==, 4);
+	g_assert_cmpuint(settings, ==, 6);
 
 	path = write_policy(uncommented);
 	loaded = hd_policy_load(path, &error);
@@ -71,6 +71,14 @@ test_policy_shipped_template_matches_defaults(void)
 	g_assert_cmpstr(loaded->xen_stub, ==, defaults->xen_stub);
 	g_assert_cmpuint(loaded->bind_timeout_ms, ==, defaults->bind_timeout_ms);
 	g_assert_cmpuint(loaded->protected_devices->len, ==, 0);
+	g_assert_cmpuint(loaded->permissive_ids->len, ==, 0);
+	g_assert_cmpuint(loaded->quirks->len, ==, 0);
+	{
+		gboolean variants = FALSE;
+
+		g_assert_true(hd_policy_get_boolean(loaded, "vfio", "variant-drivers", FALSE, &variants, &error));
+		g_assert_true(variants);
+	}
 	g_unlink(path);
 }
 
@@ -96,6 +104,43 @@ test_policy_settings(void)
 	g_unlink(path);
 }
 
+/* [pciback] permissive and [quirk] groups: ffff a wildcard for subsystem
+ * ids only, and the first matching quirk group wins, as xend had it */
+static void
+test_policy_xen(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = write_policy("[pciback]\npermissive=14e4:1644:ffff:ffff;8086:10d3:8086:a01f\n"
+					      "[quirk first]\ndevices=14e4:1644:14e4:0001\nfields=00000078:4:0\n"
+					      "[quirk second]\ndevices=14e4:1644\nfields=e0:2:ffff;fff:1:ff\n");
+	g_autoptr(HdPolicy) policy = hd_policy_load(path, &error);
+	HdPciIds tg3 = {0x14e4, 0x1644, 0x14e4, 0x0001};
+	HdPciIds tg3_other = {0x14e4, 0x1644, 0x103c, 0x0002};
+	HdPciIds nic = {0x8086, 0x10d3, 0x8086, 0xa01f};
+	HdPciIds nic_other = {0x8086, 0x10d3, 0x8086, 0x0000};
+	HdPciIds wildcard_vendor = {0xffff, 0x1644, 0, 0};
+	const HdQuirk *quirk;
+	const HdQuirkField *field;
+
+	g_assert_no_error(error);
+	g_assert_true(hd_policy_wants_permissive(policy, &tg3));
+	g_assert_true(hd_policy_wants_permissive(policy, &tg3_other));
+	g_assert_true(hd_policy_wants_permissive(policy, &nic));
+	g_assert_false(hd_policy_wants_permissive(policy, &nic_other));
+	g_assert_false(hd_policy_wants_permissive(policy, &wildcard_vendor));
+	quirk = hd_policy_find_quirk(policy, &tg3);
+	g_assert_cmpstr(quirk->label, ==, "first");
+	quirk = hd_policy_find_quirk(policy, &tg3_other);
+	g_assert_cmpstr(quirk->label, ==, "second");
+	g_assert_cmpuint(quirk->fields->len, ==, 2);
+	field = &g_array_index(quirk->fields, HdQuirkField, 0);
+	g_assert_cmpuint(field->reg, ==, 0xe0);
+	g_assert_cmpuint(field->size, ==, 2);
+	g_assert_cmpuint(field->mask, ==, 0xffff);
+	g_assert_null(hd_policy_find_quirk(policy, &nic));
+	g_unlink(path);
+}
+
 static const struct {
 	const char *name;
 	const char *contents;
@@ -108,6 +153,14 @@ static const struct {
 	{"timeout-huge", "[bind]\ntimeout-ms=600000\n", "timeout-ms"},
 	{"timeout-text", "[bind]\ntimeout-ms=soon\n", "timeout-ms"},
 	{"protect-bad-address", "[protect]\ndevices=0000:00:20.0\n", "[protect] devices"},
+	{"permissive-three-ids", "[pciback]\npermissive=14e4:1644:14e4\n", "[pciback] permissive: '14e4:1644:14e4'"},
+	{"permissive-short-id", "[pciback]\npermissive=14e4:644\n", "[pciback] permissive"},
+	{"quirk-reg-too-high", "[quirk x]\ndevices=14e4:1644\nfields=1000:4:0\n", "[quirk x] fields: '1000:4:0'"},
+	{"quirk-size-three", "[quirk x]\ndevices=14e4:1644\nfields=78:3:0\n", "a size of 1, 2 or 4"},
+	{"quirk-mask-too-wide", "[quirk x]\ndevices=14e4:1644\nfields=78:1:100\n", "a mask that fits"},
+	{"quirk-not-hex", "[quirk x]\ndevices=14e4:1644\nfields=7g:4:0\n", "not REG:SIZE:MASK"},
+	{"quirk-no-devices", "[quirk x]\nfields=78:4:0\n", "[quirk x]: needs devices= and fields="},
+	{"quirk-no-fields", "[quirk x]\ndevices=14e4:1644\n", "[quirk x]: needs devices= and fields="},
 };
 
 static void
@@ -132,6 +185,7 @@ main(int argc, char **argv)
 	g_test_add_func("/policy/missing-file-gives-defaults", test_policy_missing_file_gives_defaults);
 	g_test_add_func("/policy/shipped-template-matches-defaults", test_policy_shipped_template_matches_defaults);
 	g_test_add_func("/policy/settings", test_policy_settings);
+	g_test_add_func("/policy/xen", test_policy_xen);
 	for (guint i = 0; i < G_N_ELEMENTS(bad_policies); i++) {
 		g_autofree gchar *path = g_strdup_printf("/policy/refuses/%s", bad_policies[i].name);
 		g_test_add_data_func(path, GUINT_TO_POINTER(i), test_policy_refuses);

@@ -304,6 +304,7 @@ hd_parse_hostdev(const xmlNode *node, GError **error)
 		return NULL;
 	}
 	req->permissive = !write_filtering;
+	req->write_filtering_off = !write_filtering;
 	return g_steal_pointer(&req);
 }
 
@@ -791,10 +792,13 @@ hd_parse_domain_element(HdDomain *domain, const xmlNode *root, GError **error)
 	    g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
 	xmlNode *metadata = hd_xml_child(root, "metadata");
 	xmlNode *devices = hd_xml_child(root, "devices");
+	xmlNode *os;
 
 	domain->type = hd_xml_prop(root, "type");
 	domain->name = hd_xml_child_text(root, "name");
 	domain->uuid = hd_xml_child_text(root, "uuid");
+	os = hd_xml_child(root, "os");
+	domain->os_type = os != NULL ? hd_xml_child_text(os, "type") : NULL;
 	domain->hypervisor = hd_hypervisor_from_type(domain->type);
 	if (domain->type == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -926,6 +930,7 @@ hd_domain_free(HdDomain *domain)
 	g_free(domain->root_element);
 	g_free(domain->name);
 	g_free(domain->uuid);
+	g_free(domain->os_type);
 	g_free(domain->type);
 	if (domain->requests != NULL)
 		g_ptr_array_unref(domain->requests);

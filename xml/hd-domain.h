@@ -60,6 +60,7 @@ typedef struct {
 	HdBackend backend;
 	gchar *driver_model; /* <driver model='...'/>: a VFIO variant, NULL for automatic */
 	gboolean permissive; /* writeFiltering='no', or our metadata */
+	gboolean write_filtering_off; /* <source writeFiltering='no'>: libxl tells QEMU too */
 
 	/* <interface type='hostdev'> only */
 	gchar *mac;	   /* lower case, NULL when absent */
@@ -85,6 +86,7 @@ typedef struct {
 	gchar *name;	     /* NULL for a device snippet */
 	gchar *uuid;
 	gchar *type; /* libvirt's domain type, verbatim */
+	gchar *os_type; /* <os><type>: "hvm", "xen" (PV), "xenpvh"; NULL if absent */
 	HdHypervisor hypervisor;
 	GPtrArray *requests; /* of HdDeviceRequest, document order */
 	GArray *vf_requests; /* of HdVfRequest */

@@ -92,3 +92,30 @@ hd_function_state_clear(HdFunctionState *state)
 	g_clear_pointer(&state->driver, g_free);
 	g_clear_pointer(&state->iommu_group, g_free);
 }
+
+static gboolean
+hd_function_read_id(HdContext *ctx, const char *bdf, const char *attribute, guint16 *out, GError **error)
+{
+	g_autofree gchar *path = hd_function_attr_path(bdf, attribute);
+	g_autofree gchar *text = hd_sysfs_read(ctx->sysfs, path, error);
+	guint64 value = 0;
+
+	if (text == NULL)
+		return FALSE;
+	if (!g_ascii_string_to_unsigned(g_strstrip(text) + (g_str_has_prefix(text, "0x") ? 2 : 0), 16, 0, 0xffff,
+					&value, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: '%s' is not a PCI id", path, text);
+		return FALSE;
+	}
+	*out = (guint16)value;
+	return TRUE;
+}
+
+gboolean
+hd_function_read_ids(HdContext *ctx, const char *bdf, HdPciIds *out, GError **error)
+{
+	return hd_function_read_id(ctx, bdf, "vendor", &out->vendor, error) &&
+	       hd_function_read_id(ctx, bdf, "device", &out->device, error) &&
+	       hd_function_read_id(ctx, bdf, "subsystem_vendor", &out->subvendor, error) &&
+	       hd_function_read_id(ctx, bdf, "subsystem_device", &out->subdevice, error);
+}

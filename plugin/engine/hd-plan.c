@@ -91,6 +91,18 @@ hd_device_get_owner(const HdDevice *dev)
 	return &dev->plan->owner;
 }
 
+const HdDomain *
+hd_device_get_domain(const HdDevice *dev)
+{
+	return dev->plan->domain;
+}
+
+gboolean
+hd_device_is_already_bound(const HdDevice *dev)
+{
+	return dev->already_bound;
+}
+
 HdHypervisor
 hd_device_get_hypervisor(const HdDevice *dev)
 {

@@ -114,6 +114,9 @@ gboolean hd_function_read(HdContext *ctx, const char *bdf, HdFunctionState *out,
 void hd_function_state_clear(HdFunctionState *state);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdFunctionState, hd_function_state_clear)
 
+/* vendor, device and subsystem ids, from sysfs */
+gboolean hd_function_read_ids(HdContext *ctx, const char *bdf, HdPciIds *out, GError **error);
+
 /* "bus/pci/devices/<bdf>/<attribute>", for the hd_sysfs_*() calls */
 gchar *hd_function_attr_path(const char *bdf, const char *attribute);
 gboolean hd_driver_is_loaded(HdContext *ctx, const char *driver);
@@ -127,6 +130,10 @@ const char *hd_device_get_iommu_group(const HdDevice *dev);
 /* the request as the XML (or the policy, or the CLI) put it */
 const HdDeviceRequest *hd_device_get_request(const HdDevice *dev);
 const HdOwner *hd_device_get_owner(const HdDevice *dev);
+/* the domain the request came from, NULL for the host's own requests */
+const HdDomain *hd_device_get_domain(const HdDevice *dev);
+/* was the device on its stub before this request? */
+gboolean hd_device_is_already_bound(const HdDevice *dev);
 HdHypervisor hd_device_get_hypervisor(const HdDevice *dev);
 
 /* the binder names the stub, and the module that provides it, in check */
