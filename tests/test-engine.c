@@ -13,7 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <glib/gstdio.h>
+
+#include "hd-config.h"
 #include "hd-engine.h"
+#include "hd-hook-op.h"
 #include "hd-error.h"
 #include "hd-journal.h"
 #include "hd-status.h"
@@ -1726,6 +1730,176 @@ test_status(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(text, ==, "no devices are lent to domains\n");
 }
 
+
+/* ---- the safety review's findings ------------------------------------------------------ */
+
+/* finding 5: the owner is libvirt's name for the domain, never the XML's
+ * <name> with its blanks stripped, so 'vm1 ' cannot take vm1's device */
+static void
+test_owner_is_libvirt_name(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(HdPlan) plan = NULL;
+	const HdPlanDevice *dev;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	plan = plan_for(fx, VM " ", NULL, HD_NIC1);
+	dev = g_ptr_array_index(plan->devices, 0);
+	g_assert_cmpint(dev->action, ==, HD_ACTION_ERROR);
+	g_assert_cmpstr(dev->reason, ==, "in use by domain 'vm1', which hostdev-hook prepared it for");
+	release_ok(fx, VM);
+}
+
+/* finding 6: every name libvirt accepts gets a journal: a leading dot or
+ * tilde, blanks, Unicode, and names too long to be file names as they are */
+static void
+test_owner_names(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *long_name = g_strnfill(241, 'a');
+	g_autofree gchar *longest = g_strnfill(251, 'b');
+	const char *names[] = {".hidden", "~tilde", "vm 1", "g\xc3\xa4st", long_name, longest};
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *status = NULL;
+
+		prepare_ok(fx, names[i], NULL, HD_NIC1);
+		assert_driver(fx, NIC1, "vfio-pci");
+		/* the front finds the journal the engine wrote */
+		g_assert_true(hd_hook_has_journal(fx->state_dir, names[i]));
+		status = hd_status_to_text(fx->ctx, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(strstr(status, names[i]));
+		release_ok(fx, names[i]);
+		g_assert_false(hd_hook_has_journal(fx->state_dir, names[i]));
+	}
+	{
+		g_autofree gchar *after = mock_sysfs_snapshot(fx->ms);
+		g_assert_cmpstr(after, ==, before);
+	}
+}
+
+/* finding 8: a journal is a small regular file, read without following
+ * links; a hostile one is an error, never a crash */
+static void
+test_journal_limits(Fixture *fx, gconstpointer data)
+{
+	static const struct {
+		const char *name;
+		gsize bytes;
+		char fill;
+		const char *message;
+	} files[] = {
+		{"nested-arrays", 200 * 1024, '[', "nested deeper than 8 levels"},
+		{"nested-objects", 100, '{', "nested deeper than 8 levels"},
+		{"too-large", 2 * 1024 * 1024, ' ', "not a regular file of at most 1048576 bytes"},
+	};
+	g_autofree gchar *path = journal_path(fx, VM);
+	HdOwner owner = DOMAIN_OWNER(VM);
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *contents = g_strnfill(files[i].bytes, files[i].fill);
+		g_autoptr(HdJournal) journal = NULL;
+		g_autofree gchar *status = NULL;
+
+		write_journal(fx, VM, contents, -1);
+		journal = hd_journal_load(fx->state_dir, &owner, &error);
+		g_assert_null(journal);
+		g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(error->message, files[i].message));
+		g_clear_error(&error);
+		status = hd_status_to_text(fx->ctx, &error);
+		g_assert_null(status);
+		g_assert_nonnull(error);
+	}
+	g_unlink(path);
+	/* a link, even to a good journal elsewhere, and a FIFO, are refused */
+	g_assert_cmpint(symlink("/etc/hostname", path), ==, 0);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdJournal) journal = hd_journal_load(fx->state_dir, &owner, &error);
+
+		g_assert_null(journal);
+		g_assert_nonnull(strstr(error->message, "cannot open"));
+	}
+	g_unlink(path);
+	g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdJournal) journal = hd_journal_load(fx->state_dir, &owner, &error);
+
+		g_assert_null(journal);
+		g_assert_nonnull(strstr(error->message, "not a regular file"));
+	}
+	g_unlink(path);
+}
+
+/* finding 10: the guard resolves what it is given */
+static void
+test_guard_resolves(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *root = g_dir_make_tmp("test-guard-XXXXXX", &error);
+	g_autofree gchar *bus = g_build_filename(root, "bus", NULL);
+	g_autoptr(HdContext) ctx = NULL;
+
+	g_assert_cmpint(symlink("/sys/bus", bus), ==, 0);
+	ctx = hd_context_new(root, "/nonexistent", &error);
+	g_assert_null(ctx);
+	g_assert_error(error, HD_ERROR, HD_ERROR_PERMISSION_DENIED);
+	g_assert_nonnull(strstr(error->message, "refusing sysfs root"));
+	g_clear_error(&error);
+	g_assert_false(hd_context_set_state_dir(fx->ctx, HD_STATE_DIR "/", &error));
+	g_assert_error(error, HD_ERROR, HD_ERROR_PERMISSION_DENIED);
+	g_clear_error(&error);
+	g_assert_false(hd_context_set_state_dir(fx->ctx, HD_STATE_DIR "/./sub", &error));
+	g_unlink(bus);
+	g_rmdir(root);
+}
+
+/* finding 11: the state directory must be ours alone, its lock file no
+ * link, and the lock wait has an end */
+static void
+test_state_dir_and_lock(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *lock_path = g_build_filename(fx->state_dir, "lock", NULL);
+
+	g_assert_cmpint(g_chmod(fx->state_dir, 0755), ==, 0);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdStateLock) lock = hd_state_lock_acquire(fx->state_dir, &error);
+
+		g_assert_null(lock);
+		g_assert_error(error, HD_ERROR, HD_ERROR_PERMISSION_DENIED);
+		g_assert_nonnull(strstr(error->message, "mode 0755"));
+	}
+	g_assert_cmpint(g_chmod(fx->state_dir, 0700), ==, 0);
+	g_assert_cmpint(symlink("/tmp/somewhere-else", lock_path), ==, 0);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdStateLock) lock = hd_state_lock_acquire(fx->state_dir, &error);
+
+		g_assert_null(lock);
+		g_assert_nonnull(strstr(error->message, "cannot open"));
+	}
+	g_unlink(lock_path);
+	{
+		g_autoptr(HdStateLock) held = lock_state(fx);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdStateLock) lock = NULL;
+		gint64 start = g_get_monotonic_time();
+
+		hd_state_lock_set_timeout(200);
+		lock = hd_state_lock_acquire(fx->state_dir, &error);
+		hd_state_lock_set_timeout(60000);
+		g_assert_null(lock);
+		g_assert_error(error, HD_ERROR, HD_ERROR_TIMED_OUT);
+		g_assert_nonnull(strstr(error->message, "another hostdev-hook held"));
+		g_assert_cmpint(g_get_monotonic_time() - start, >=, 200 * 1000);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1755,6 +1929,11 @@ main(int argc, char **argv)
 	TEST_ADD_CASES("/engine/override", override_cases, test_override);
 	TEST_ADD_CASES("/engine/override/rollback", override_cases, test_override_rollback);
 	TEST_ADD("/engine/found-bound", test_found_bound);
+	TEST_ADD("/engine/safety/owner-is-libvirt-name", test_owner_is_libvirt_name);
+	TEST_ADD("/engine/safety/owner-names", test_owner_names);
+	TEST_ADD("/engine/safety/journal-limits", test_journal_limits);
+	TEST_ADD("/engine/safety/guard-resolves", test_guard_resolves);
+	TEST_ADD("/engine/safety/state-dir-and-lock", test_state_dir_and_lock);
 	TEST_ADD("/engine/ownership/conflict", test_ownership_conflict);
 	TEST_ADD("/engine/ownership/separate", test_ownership_separate);
 	TEST_ADD_CASES("/engine/group/refused", group_refused_cases, test_group_refused);

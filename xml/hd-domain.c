@@ -41,6 +41,28 @@ hd_xml_refuse_dtd(void *user_data,
 }
 
 /*
+ * libvirt sends UTF-8 and nothing else.  Anything else (EBCDIC, UTF-16,
+ * Latin-1, NUL bytes) is refused before libxml2 sees it, because libxml2
+ * would decode it, and find devices in bytes where the hook's front, which
+ * reads them as they are, saw no "hostdev" at all.
+ */
+static gboolean
+hd_xml_check_utf8(const char *xml, gsize len, GError **error)
+{
+	const gchar *bad = NULL;
+	guint line = 1;
+
+	if (g_utf8_validate_len(xml, len, &bad))
+		return TRUE;
+	for (const char *p = xml; p < bad; p++)
+		line += *p == '\n';
+	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+		    "domain XML: line %u: byte 0x%02x is not UTF-8, the only encoding libvirt sends", line,
+		    (guint)(guchar)*bad);
+	return FALSE;
+}
+
+/*
  * libxml2 records every error in the context (read back below) and also
  * hands it to this channel; some, such as its huge-text-node error, reach
  * stderr despite XML_PARSE_NOERROR.  The hook's stderr must stay one line.
@@ -63,6 +85,8 @@ hd_xml_read(const char *xml, gsize len, GError **error)
 		return NULL;
 	}
 	ctxt = xmlNewParserCtxt();
+	if (!hd_xml_check_utf8(xml, len, error))
+		return NULL;
 	if (ctxt == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INTERNAL,
 				    "domain XML: cannot allocate a parser");
@@ -73,10 +97,11 @@ hd_xml_read(const char *xml, gsize len, GError **error)
 	ctxt->_private = GINT_TO_POINTER(FALSE);
 
 	/* no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE: entities stay
-	 * unexpanded, nothing is fetched and libxml2's size limits hold */
+	 * unexpanded, nothing is fetched and libxml2's size limits hold; the
+	 * bytes are UTF-8 (checked above), and a declared encoding is ignored */
 	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR |
-				    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+				    XML_PARSE_IGNORE_ENC);
 	if (GPOINTER_TO_INT(ctxt->_private)) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "domain XML: document type declarations (<!DOCTYPE>) are not accepted");

@@ -6,6 +6,7 @@
 #include "hd-hook-op.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,16 +128,39 @@ hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large)
 	return 0;
 }
 
-/* libvirt refuses '/' in domain names; anything that could leave the state
- * directory is refused here too, whoever asks */
+/* FNV-1a, 64 bits: enough to tell apart the few names that need it */
+static uint64_t
+hd_journal_name_hash(const char *name)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+		hash ^= *p;
+		hash *= 0x100000001b3ull;
+	}
+	return hash;
+}
+
+/*
+ * libvirt accepts any name without '/', up to what its own XML file name
+ * allows; a file name here must also not be hidden, and must leave room
+ * for the suffix.  A name that is plain enough is its own file name, as
+ * version 1 wrote it; any other (leading '.' or '~', or long) becomes
+ * "~HASH", and the journal inside says whose it is.
+ */
 bool
 hd_journal_path(const char *state_dir, const char *domain, char *path, size_t size)
 {
+	size_t len = domain != NULL ? strlen(domain) : 0;
 	int n;
 
-	if (domain == NULL || domain[0] == '\0' || domain[0] == '.' || strchr(domain, '/') != NULL)
+	if (len == 0 || strchr(domain, '/') != NULL)
 		return false;
-	n = snprintf(path, size, "%s/%s" HD_JOURNAL_SUFFIX, state_dir, domain);
+	if (domain[0] != '.' && domain[0] != HD_JOURNAL_HASHED_PREFIX && len <= HD_JOURNAL_PLAIN_NAME_MAX)
+		n = snprintf(path, size, "%s/%s" HD_JOURNAL_SUFFIX, state_dir, domain);
+	else
+		n = snprintf(path, size, "%s/%c%016" PRIx64 HD_JOURNAL_SUFFIX, state_dir, HD_JOURNAL_HASHED_PREFIX,
+			     hd_journal_name_hash(domain));
 	return n > 0 && (size_t)n < size;
 }
 

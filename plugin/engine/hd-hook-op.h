@@ -37,6 +37,9 @@ int hd_hook_read_input(int fd, char **out, size_t *len, bool *too_large);
 
 /* a domain's journal is <state_dir>/<domain>.journal; shared with hd-journal.c */
 #define HD_JOURNAL_SUFFIX ".journal"
+/* names that cannot be file names as they are get "~" and a hash */
+#define HD_JOURNAL_HASHED_PREFIX '~'
+#define HD_JOURNAL_PLAIN_NAME_MAX 200
 
 /* the journal's path into @path; false for a name that could leave the
  * state directory, or a path longer than @size */

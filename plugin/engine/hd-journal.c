@@ -605,6 +605,35 @@ hd_journal_load(const char *state_dir, const HdOwner *owner, GError **error)
 	return g_steal_pointer(&journal);
 }
 
+/* the owner a "~HASH" journal names: only the file can say */
+static gchar *
+hd_journal_peek_owner(const char *path, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree gchar *contents = NULL;
+	g_autoptr(GError) local = NULL;
+	g_auto(HdOwner) owner = {0};
+	JsonNode *top;
+	gsize len = 0;
+
+	if (!hd_journal_read(path, &contents, &len, error) || !hd_journal_check_shape(contents, len, error) ||
+	    !json_parser_load_from_data(parser, contents, (gssize)len, &local)) {
+		if (local != NULL)
+			hd_error_propagate(error, g_steal_pointer(&local), "not valid JSON: ");
+		g_prefix_error(error, "journal %s: ", path);
+		return NULL;
+	}
+	top = json_parser_get_root(parser);
+	if (!hd_journal_parse_owner(top != NULL && JSON_NODE_HOLDS_OBJECT(top)
+					? hd_json_object(json_node_get_object(top), "owner")
+					: NULL,
+				    &owner, error)) {
+		g_prefix_error(error, "journal %s: ", path);
+		return NULL;
+	}
+	return g_steal_pointer(&owner.name);
+}
+
 static gboolean
 hd_journal_load_dir(GPtrArray *journals, const char *state_dir, const char *dir_path, HdOwnerKind kind,
 		    GError **error)
@@ -626,7 +655,14 @@ hd_journal_load_dir(GPtrArray *journals, const char *state_dir, const char *dir_
 
 		if (!g_str_has_suffix(name, HD_JOURNAL_SUFFIX) || name[0] == '.')
 			continue;
-		owner_name = g_strndup(name, strlen(name) - strlen(HD_JOURNAL_SUFFIX));
+		if (name[0] == HD_JOURNAL_HASHED_PREFIX) {
+			g_autofree gchar *path = g_build_filename(dir_path, name, NULL);
+			owner_name = hd_journal_peek_owner(path, error);
+			if (owner_name == NULL)
+				return FALSE;
+		} else {
+			owner_name = g_strndup(name, strlen(name) - strlen(HD_JOURNAL_SUFFIX));
+		}
 		owner.name = owner_name;
 		journal = hd_journal_load(state_dir, &owner, error);
 		if (journal == NULL)
@@ -747,6 +783,67 @@ struct _HdStateLock {
 	int fd;
 };
 
+/* longer than any prepare takes (a bind waits at most timeout-ms per
+ * device), shorter than a person's patience */
+#define HD_STATE_LOCK_TIMEOUT_MS 60000
+#define HD_STATE_LOCK_POLL_US	 10000
+static guint hd_state_lock_timeout_ms = HD_STATE_LOCK_TIMEOUT_MS;
+
+/*
+ * The state directory holds which device is lent to which domain: ours
+ * alone.  One we create is 0700; one that exists must be a directory (not
+ * a link) owned by us and closed to others, or someone else could plant or
+ * edit journals that release would act on.
+ */
+static gboolean
+hd_state_dir_check(const char *state_dir, GError **error)
+{
+	struct stat st;
+
+	if (g_mkdir_with_parents(state_dir, 0700) < 0) {
+		hd_error_set_errno(error, errno, "cannot create state directory %s", state_dir);
+		return FALSE;
+	}
+	if (lstat(state_dir, &st) < 0) {
+		hd_error_set_errno(error, errno, "state directory %s", state_dir);
+		return FALSE;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0) {
+		g_set_error(error, HD_ERROR, HD_ERROR_PERMISSION_DENIED,
+			    "state directory %s must be a directory owned by uid %u with mode 0700 "
+			    "(it is %s, uid %u, mode %04o): fix it with chown and chmod 700",
+			    state_dir, (guint)geteuid(), S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
+			    (guint)st.st_uid, (guint)(st.st_mode & 07777));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* flock with a deadline: a hook stuck holding the lock must not hang every
+ * later VM start, which libvirt would wait for with no word */
+static gboolean
+hd_state_lock_wait(int fd, const char *path, guint timeout_ms, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return TRUE;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			hd_error_set_errno(error, errno, "cannot lock %s", path);
+			return FALSE;
+		}
+		if (g_get_monotonic_time() >= deadline) {
+			g_set_error(error, HD_ERROR, HD_ERROR_TIMED_OUT,
+				    "another hostdev-hook held %s for %u s; giving up (is a prepare or release "
+				    "stuck? `hostdevctl status` shows what is in flight)",
+				    path, timeout_ms / 1000);
+			return FALSE;
+		}
+		g_usleep(HD_STATE_LOCK_POLL_US);
+	}
+}
+
 /*
  * One lock for the whole state directory, held from the first check to the
  * last journal write: two domains asking for the same device must see each
@@ -758,33 +855,27 @@ hd_state_lock_acquire(const char *state_dir, GError **error)
 	g_autofree gchar *path = g_build_filename(state_dir, "lock", NULL);
 	HdStateLock *lock;
 	int fd;
-	int rc;
 
-	/* 0700: which devices are lent to which domain is nobody else's business */
-	if (g_mkdir_with_parents(state_dir, 0700) < 0) {
-		int errnum = errno;
-		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot create state directory %s: %s",
-			    state_dir, g_strerror(errnum));
+	if (!hd_state_dir_check(state_dir, error))
 		return NULL;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		int errnum = errno;
-		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot open %s: %s", path, g_strerror(errnum));
+		hd_error_set_errno(error, errno, "cannot open %s", path);
 		return NULL;
 	}
-	do {
-		rc = flock(fd, LOCK_EX);
-	} while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		int errnum = errno;
+	if (!hd_state_lock_wait(fd, path, hd_state_lock_timeout_ms, error)) {
 		close(fd);
-		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot lock %s: %s", path, g_strerror(errnum));
 		return NULL;
 	}
 	lock = g_new0(HdStateLock, 1);
 	lock->fd = fd;
 	return lock;
+}
+
+void
+hd_state_lock_set_timeout(guint timeout_ms)
+{
+	hd_state_lock_timeout_ms = timeout_ms;
 }
 
 void

@@ -71,5 +71,7 @@ void hd_owner_copy(HdOwner *dest, const HdOwner *src);
 /* serialises hooks: libvirt starts domains in parallel */
 typedef struct _HdStateLock HdStateLock;
 HdStateLock *hd_state_lock_acquire(const char *state_dir, GError **error);
+/* for tests: how long acquire waits for another holder */
+void hd_state_lock_set_timeout(guint timeout_ms);
 void hd_state_lock_release(HdStateLock *lock);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdStateLock, hd_state_lock_release)

@@ -6,6 +6,7 @@
 #include "hd-sysfs.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "hd-autocleanups.h"
+#include "hd-config.h"
 #include "hd-error.h"
 #include "hd-testing.h"
 
@@ -125,6 +127,42 @@ hd_sysfs_read(HdSysfs *sysfs, const char *relpath, GError **error)
 	return g_strchomp(g_steal_pointer(&contents));
 }
 
+#ifdef HD_FAULT_INJECTION
+/*
+ * Test builds only (-Dtests=true): HOSTDEV_HOOK_FAULT="fail:N" makes the
+ * Nth write of this process fail with EIO, as if the kernel refused it;
+ * "kill:N" makes the process SIGKILL itself just before the Nth write, as
+ * a crash there would.  This lets the real-kernel tests reach every
+ * mutation point of a prepare; a build without tests has no such knob.
+ */
+static gboolean
+hd_sysfs_fault(const char *path, GError **error)
+{
+	static guint writes;
+	const char *spec = g_getenv("HOSTDEV_HOOK_FAULT");
+	guint64 nth = 0;
+
+	writes++;
+	if (spec == NULL)
+		return TRUE;
+	if (g_str_has_prefix(spec, "kill:") && g_ascii_string_to_unsigned(spec + 5, 10, 1, G_MAXUINT, &nth, NULL) &&
+	    nth == writes)
+		raise(SIGKILL);
+	if (g_str_has_prefix(spec, "fail:") && g_ascii_string_to_unsigned(spec + 5, 10, 1, G_MAXUINT, &nth, NULL) &&
+	    nth == writes) {
+		hd_sysfs_set_errno(error, EIO, "write (fault injected) to", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+#else
+static gboolean
+hd_sysfs_fault(const char *path, GError **error)
+{
+	return TRUE;
+}
+#endif
+
 /*
  * One write(2) of the whole value, as the kernel's store() handlers expect.
  * The kernel reports a refused bind or unbind as the write's error, so the
@@ -138,6 +176,8 @@ hd_sysfs_write(HdSysfs *sysfs, const char *relpath, const char *value, GError **
 	ssize_t written;
 	int fd;
 
+	if (!hd_sysfs_fault(path, error))
+		return FALSE;
 	if (sysfs->write_func != NULL)
 		return sysfs->write_func(relpath, value, sysfs->write_data, error);
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

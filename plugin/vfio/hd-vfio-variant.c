@@ -180,11 +180,16 @@ hd_alias_parse_line(const char *line, const char *eol, HdVfioModalias *pattern, 
 	return hd_modalias_parse(line, line, pattern_end - line, TRUE, pattern, NULL);
 }
 
+/* a search for the best alias of @device, or, with @device NULL, for any
+ * alias naming @module */
 typedef struct {
 	const HdVfioModalias *device;
 	gint best_wildcards;
 	gchar *best;
+	const char *module;
 } HdVfioSearch;
+
+static gboolean hd_names_equivalent(const char *a, const char *b);
 
 /* the newline ending the line at @p, or @end */
 static const char *
@@ -208,6 +213,13 @@ hd_vfio_consider(HdVfioSearch *search, const char *line, const char *end)
 
 	if (!hd_alias_parse_line(fields, eol, &pattern, &module, &module_len))
 		return eol;
+	if (search->device == NULL) {
+		g_autofree gchar *name = g_strndup(module, module_len);
+
+		if (search->best == NULL && hd_names_equivalent(name, search->module))
+			search->best = g_steal_pointer(&name);
+		return eol;
+	}
 	wildcards = hd_modalias_match(&pattern, search->device);
 	/* only strictly fewer wildcards replace: the first of equals stays */
 	if (wildcards < 0 || (search->best != NULL && wildcards >= search->best_wildcards))
@@ -352,7 +364,7 @@ gchar *
 hd_vfio_variant_find(const char *modalias, const char *modules_alias_path, GError **error)
 {
 	HdVfioModalias device;
-	HdVfioSearch search = {&device, 0, NULL};
+	HdVfioSearch search = {&device, 0, NULL, NULL};
 
 	g_return_val_if_fail(modules_alias_path != NULL, NULL);
 	if (!hd_vfio_variant_parse_modalias(modalias, &device, error))
@@ -363,6 +375,20 @@ hd_vfio_variant_find(const char *modalias, const char *modules_alias_path, GErro
 		return NULL;
 	}
 	return search.best;
+}
+
+gboolean
+hd_vfio_variant_is_listed(const char *module, const char *modules_alias_path, gboolean *listed, GError **error)
+{
+	HdVfioSearch search = {NULL, 0, NULL, module};
+
+	if (!hd_vfio_search_file(modules_alias_path, &search, error)) {
+		g_free(search.best);
+		return FALSE;
+	}
+	*listed = search.best != NULL;
+	g_free(search.best);
+	return TRUE;
 }
 
 gchar *

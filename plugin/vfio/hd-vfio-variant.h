@@ -67,6 +67,14 @@ gboolean hd_vfio_variant_parse_modalias(const char *modalias, HdVfioModalias *ou
  */
 gchar *hd_vfio_variant_find(const char *modalias, const char *modules_alias_path, GError **error);
 
+/*
+ * Does any "alias vfio_pci:" line of @modules_alias_path name @module ('-'
+ * and '_' alike)?  That is what makes a module a VFIO variant driver, and
+ * not just any module a domain's XML names.
+ */
+gboolean hd_vfio_variant_is_listed(const char *module, const char *modules_alias_path, gboolean *listed,
+				   GError **error);
+
 /* /lib/modules/$(uname -r)/modules.alias, below @modules_dir if not NULL */
 gchar *hd_vfio_variant_modules_alias_path(const char *modules_dir);
 
