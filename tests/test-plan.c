@@ -347,6 +347,24 @@ test_usage_nic_with_address(UsageFixture *fx, gconstpointer data)
 	g_assert_cmpstr(forced, ==, "vfio-pci");
 }
 
+/* libvirt detaches a managed='yes' device right after our prepare, and
+ * asks nobody whether the host uses it: the same checks, the same escape */
+static void
+test_usage_managed(UsageFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *idle = NULL;
+	g_autofree gchar *refused = NULL;
+	g_autofree gchar *forced = NULL;
+
+	idle = usage_action(fx, NULL, TEST_HOSTDEV("yes", "bus='1'"));
+	g_assert_cmpstr(idle, ==, "skip: managed by libvirt");
+	usage_write(fx, "sys/bus/pci/devices/0000:01:00.0/net/eth0/ifindex", "7\n");
+	refused = usage_action(fx, NULL, TEST_HOSTDEV("yes", "bus='1'"));
+	g_assert_cmpstr(refused, ==, IN_USE("network interface eth0 has address 192.0.2.1/24"));
+	forced = usage_action(fx, META("address='0000:01:00.0' force='yes'"), TEST_HOSTDEV("yes", "bus='1'"));
+	g_assert_cmpstr(forced, ==, "skip: managed by libvirt");
+}
+
 static void
 test_usage_partition_mounted(UsageFixture *fx, gconstpointer data)
 {
@@ -541,6 +559,7 @@ main(int argc, char **argv)
 	g_test_add(path, UsageFixture, NULL, usage_fixture_setup, func, usage_fixture_teardown)
 	ADD_USAGE_TEST("/plan/in-use/idle-devices", test_usage_idle_devices);
 	ADD_USAGE_TEST("/plan/in-use/nic-with-address", test_usage_nic_with_address);
+	ADD_USAGE_TEST("/plan/in-use/managed-yes", test_usage_managed);
 	ADD_USAGE_TEST("/plan/in-use/partition-mounted", test_usage_partition_mounted);
 	ADD_USAGE_TEST("/plan/in-use/disk-is-swap", test_usage_disk_is_swap);
 	ADD_USAGE_TEST("/plan/in-use/disk-held", test_usage_disk_held);

@@ -185,9 +185,13 @@ hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
 
 	if (!hd_usage_check(ctx, dev->info, &reason, error))
 		return FALSE;
-	if (reason != NULL)
-		hd_device_refuse(dev, "in use by the host: %s; set force='yes' in the domain's hostdev-hook "
-				      "metadata to take it anyway", reason);
+	if (reason == NULL)
+		return TRUE;
+	/* a managed='yes' device's plan said "skip"; now it says why not */
+	g_clear_pointer(&dev->reason, g_free);
+	dev->action = HD_ACTION_BIND;
+	hd_device_refuse(dev, "in use by the host: %s; set force='yes' in the domain's hostdev-hook "
+			      "metadata to take it anyway", reason);
 	return TRUE;
 }
 
@@ -227,11 +231,11 @@ hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 {
 	const HdDeviceRequest *req = dev->request;
 
-	if (req->managed) {
+	if (hd_policy_is_protected(ctx->policy, &req->address)) {
+		hd_device_refuse(dev, "protected by the host's hostdev-hook policy");
+	} else if (req->managed) {
 		dev->action = HD_ACTION_SKIP;
 		dev->reason = g_strdup("managed by libvirt");
-	} else if (hd_policy_is_protected(ctx->policy, &req->address)) {
-		hd_device_refuse(dev, "protected by the host's hostdev-hook policy");
 	} else if (dev->binder == NULL && dev->plan->hypervisor == HD_HYPERVISOR_UNKNOWN) {
 		hd_device_refuse(dev, "domain type '%s' is not supported: hostdev-hook serves kvm, qemu and xen",
 				 dev->plan->domain != NULL ? dev->plan->domain->type : "unknown");
@@ -248,6 +252,20 @@ hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 		hd_device_refuse(dev, "a PCI bridge cannot be assigned; only endpoints can");
 	else
 		hd_plan_device_check_owner(dev);
+}
+
+/*
+ * Will the device leave its host driver?  Ours does when we bind it; a
+ * managed='yes' one does too, right after our prepare, when libvirt
+ * detaches it, and nothing in libvirt asks whether the host still uses
+ * it: so the same checks guard both.
+ */
+static gboolean
+hd_plan_device_takes_from_host(const HdPlanDevice *dev)
+{
+	if (dev->action == HD_ACTION_BIND)
+		return !dev->already_bound;
+	return dev->action == HD_ACTION_SKIP && dev->request->managed && dev->info->exists;
 }
 
 static HdPlanDevice *
@@ -272,8 +290,7 @@ hd_plan_device_new(HdContext *ctx, HdPlan *plan, const HdDeviceRequest *req, GEr
 	hd_plan_device_select_chain(ctx, dev);
 	hd_plan_device_decide(ctx, dev);
 	dev->already_bound = dev->target_driver != NULL && g_strcmp0(dev->info->driver, dev->target_driver) == 0;
-	if (dev->action == HD_ACTION_BIND && !dev->already_bound && !req->force &&
-	    !hd_plan_device_check_usage(ctx, dev, error)) {
+	if (hd_plan_device_takes_from_host(dev) && !req->force && !hd_plan_device_check_usage(ctx, dev, error)) {
 		hd_plan_device_free(dev);
 		return NULL;
 	}
