@@ -11,7 +11,9 @@
 #include <stdlib.h>
 
 #include "hd-engine.h"
+#include "hd-error.h"
 #include "hd-journal.h"
+#include "hd-running.h"
 #include "hostdevctl.h"
 
 static void
@@ -21,8 +23,28 @@ hdctl_owner_free(HdOwner *owner)
 	g_free(owner);
 }
 
+/* a guest that still runs keeps its devices, unless the admin insists */
 static gboolean
-hdctl_recover_owners(HdContext *ctx, GPtrArray *owners)
+hdctl_recover_check_running(HdContext *ctx, const HdOwner *owner, gboolean force, GError **error)
+{
+	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, owner, error);
+	g_autofree gchar *why = NULL;
+
+	if (journal == NULL || !hd_running_check(ctx, journal, &why, error))
+		return FALSE;
+	if (why == NULL)
+		return TRUE;
+	if (force) {
+		fprintf(stderr, "hostdevctl: recover: %s; going on, as --force says\n", why);
+		return TRUE;
+	}
+	g_set_error(error, HD_ERROR, HD_ERROR_BUSY,
+		    "%s; stop it first (virsh destroy), or add --force to take its devices anyway", why);
+	return FALSE;
+}
+
+static gboolean
+hdctl_recover_owners(HdContext *ctx, GPtrArray *owners, gboolean force)
 {
 	gboolean ok = TRUE;
 
@@ -32,7 +54,8 @@ hdctl_recover_owners(HdContext *ctx, GPtrArray *owners)
 		    owner->kind == HD_OWNER_DOMAIN ? g_strdup(owner->name) : g_strdup_printf("host:%s", owner->name);
 		g_autoptr(GError) error = NULL;
 
-		if (!hd_engine_release(ctx, owner, &error)) {
+		if (!hdctl_recover_check_running(ctx, owner, force, &error) ||
+		    !hd_engine_release(ctx, owner, &error)) {
 			hdctl_report_error(label, error);
 			ok = FALSE;
 			continue;
@@ -48,15 +71,18 @@ hdctl_recover(int argc, char **argv)
 	static const char summary[] =
 	    "Restore every device a domain's journal holds to its original driver "
 	    "and driver_override, then drop the journal.  Only for domains that are "
-	    "not running: their guests would lose the devices.";
+	    "not running: a domain whose libvirt pid file names a live process, or "
+	    "whose devices' /dev/vfio nodes a process holds, is refused unless --force.";
 	g_auto(HdctlCommon) common = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdContext) ctx = NULL;
 	g_autoptr(HdStateLock) lock = NULL;
 	g_autoptr(GPtrArray) owners = g_ptr_array_new_with_free_func((GDestroyNotify)hdctl_owner_free);
 	gboolean all = FALSE;
+	gboolean force = FALSE;
 	const GOptionEntry entries[] = {
 		{"all", 0, 0, G_OPTION_ARG_NONE, &all, "Every domain with a journal", NULL},
+		{"force", 0, 0, G_OPTION_ARG_NONE, &force, "Even from a domain that still runs", NULL},
 		{NULL},
 	};
 
@@ -87,5 +113,5 @@ hdctl_recover(int argc, char **argv)
 		owner->name = g_strdup(argv[1]);
 		g_ptr_array_add(owners, owner);
 	}
-	return hdctl_recover_owners(ctx, owners) ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hdctl_recover_owners(ctx, owners, force) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -20,6 +20,7 @@
 #include "hd-hook-op.h"
 #include "hd-error.h"
 #include "hd-journal.h"
+#include "hd-running.h"
 #include "hd-status.h"
 #include "mock-sysfs.h"
 #include "test-helpers.h"
@@ -1900,6 +1901,59 @@ test_state_dir_and_lock(Fixture *fx, gconstpointer data)
 	}
 }
 
+
+/* finding 11: recover must not take devices from a guest that still runs */
+static void
+test_running_check(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *run = g_dir_make_tmp("test-run-XXXXXX", &error);
+	g_autofree gchar *qemu = g_build_filename(run, "qemu", NULL);
+	g_autofree gchar *pid_file = g_build_filename(qemu, VM ".pid", NULL);
+	g_autofree gchar *proc = g_build_filename(run, "proc", NULL);
+	g_autofree gchar *fd_dir = g_build_filename(proc, "4242", "fd", NULL);
+	g_autofree gchar *fd = g_build_filename(fd_dir, "7", NULL);
+	g_autofree gchar *group = NULL;
+	g_autofree gchar *node = NULL;
+	g_autofree gchar *pid = g_strdup_printf("%d\n", (int)getpid());
+	HdOwner owner = DOMAIN_OWNER(VM);
+	g_autoptr(HdJournal) journal = NULL;
+	g_autofree gchar *why = NULL;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	journal = hd_journal_load(fx->state_dir, &owner, &error);
+	g_assert_no_error(error);
+	g_free(fx->ctx->libvirt_run_dir);
+	fx->ctx->libvirt_run_dir = g_strdup(run);
+	g_free(fx->ctx->proc_root);
+	fx->ctx->proc_root = g_strdup(proc);
+
+	/* nothing holds it */
+	g_assert_true(hd_running_check(fx->ctx, journal, &why, &error));
+	g_assert_null(why);
+
+	/* a process holds the device's /dev/vfio node */
+	group = hd_sysfs_read_link_name(fx->ctx->sysfs, "bus/pci/devices/" NIC1 "/iommu_group", &error);
+	g_assert_no_error(error);
+	node = g_strconcat("/dev/vfio/", group, NULL);
+	g_assert_cmpint(g_mkdir_with_parents(fd_dir, 0700), ==, 0);
+	g_assert_cmpint(symlink(node, fd), ==, 0);
+	g_assert_true(hd_running_check(fx->ctx, journal, &why, &error));
+	g_assert_nonnull(why);
+	g_assert_true(g_str_has_prefix(why, "process 4242 holds /dev/vfio/"));
+	g_assert_true(g_str_has_suffix(why, ", the IOMMU group of " NIC1));
+	g_clear_pointer(&why, g_free);
+
+	/* libvirt's pid file names a live process */
+	g_assert_cmpint(g_mkdir_with_parents(qemu, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(pid_file, pid, -1, &error));
+	g_assert_true(hd_running_check(fx->ctx, journal, &why, &error));
+	g_assert_true(g_str_has_prefix(why, "domain 'vm1' is running (pid "));
+
+	test_remove_tree(run);
+	release_ok(fx, VM);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1934,6 +1988,7 @@ main(int argc, char **argv)
 	TEST_ADD("/engine/safety/journal-limits", test_journal_limits);
 	TEST_ADD("/engine/safety/guard-resolves", test_guard_resolves);
 	TEST_ADD("/engine/safety/state-dir-and-lock", test_state_dir_and_lock);
+	TEST_ADD("/engine/safety/running-check", test_running_check);
 	TEST_ADD("/engine/ownership/conflict", test_ownership_conflict);
 	TEST_ADD("/engine/ownership/separate", test_ownership_separate);
 	TEST_ADD_CASES("/engine/group/refused", group_refused_cases, test_group_refused);

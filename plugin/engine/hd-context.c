@@ -27,6 +27,7 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	ctx->load_module = hd_kmod_load;
 	ctx->netdev_use = hd_usage_netdev_netlink;
 	ctx->proc_root = g_strdup("/proc");
+	ctx->libvirt_run_dir = g_strdup("/run/libvirt");
 	return g_steal_pointer(&ctx);
 }
 
@@ -40,6 +41,7 @@ hd_context_free(HdContext *ctx)
 	g_free(ctx->state_dir);
 	g_free(ctx->proc_root);
 	g_free(ctx->modules_dir);
+	g_free(ctx->libvirt_run_dir);
 	hd_pci_free(ctx->pci);
 	g_free(ctx);
 }

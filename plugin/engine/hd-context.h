@@ -32,6 +32,7 @@ struct _HdContext {
 	HdNetdevUseFunc netdev_use;
 	gpointer netdev_use_data;
 	gchar *modules_dir; /* NULL: /lib/modules/$(uname -r) */
+	gchar *libvirt_run_dir; /* "/run/libvirt": the domains' pid files */
 };
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);
