@@ -5,6 +5,7 @@
  */
 #include <glib/gstdio.h>
 
+#include "hd-context.h"
 #include "hd-error.h"
 #include "hd-journal.h"
 #include "hd-plan.h"
@@ -284,6 +285,44 @@ test_journal_owner_mismatch(void)
 	remove_state_dir(dir);
 }
 
+/* the users of one PF's VFs, across owners: what lets the last one restore
+ * the PF and no other */
+static void
+test_journal_sharers(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = make_state_dir();
+	HdOwner a_owner = {HD_OWNER_DOMAIN, (gchar *)"a"};
+	HdOwner b_owner = {HD_OWNER_DOMAIN, (gchar *)"b"};
+	g_autoptr(HdJournal) a = hd_journal_load(dir, &a_owner, &error);
+	g_autoptr(HdJournal) b = hd_journal_load(dir, &b_owner, &error);
+	HdContext ctx = {.state_dir = dir};
+	HdEntry *a1 = hd_journal_begin(a, "0000:05:10.0", "0000:05:00.0", "sriov", HD_PHASE_PROVISION);
+	HdEntry *a2 = hd_journal_begin(a, "0000:05:10.2", "0000:05:00.0", "sriov", HD_PHASE_PROVISION);
+	guint count = 99;
+
+	/* not sharers: another phase, another plugin, another PF */
+	hd_journal_begin(a, "0000:05:10.0", "0000:05:00.0", "vfio-pci", HD_PHASE_BIND);
+	hd_journal_begin(a, "0000:06:10.0", "0000:06:00.0", "sriov", HD_PHASE_PROVISION);
+	g_assert_true(hd_journal_save(a, &error));
+	g_assert_true(hd_entry_count_sharers(&ctx, a1, &count, &error));
+	g_assert_cmpuint(count, ==, 1);
+	/* another owner's VF of the same PF, and its <hd:vfs> on the PF itself */
+	hd_journal_begin(b, "0000:05:10.4", "0000:05:00.0", "sriov", HD_PHASE_PROVISION);
+	hd_journal_begin(b, "0000:05:00.0", NULL, "sriov", HD_PHASE_PROVISION);
+	g_assert_true(hd_journal_save(b, &error));
+	g_assert_true(hd_entry_count_sharers(&ctx, a2, &count, &error));
+	g_assert_cmpuint(count, ==, 3);
+	/* in memory, the own journal counts as it is now */
+	hd_journal_remove(a, a1);
+	g_assert_true(hd_entry_count_sharers(&ctx, a2, &count, &error));
+	g_assert_cmpuint(count, ==, 2);
+	g_ptr_array_set_size(a->entries, 0);
+	g_ptr_array_set_size(b->entries, 0);
+	g_assert_true(hd_journal_save(a, &error) && hd_journal_save(b, &error));
+	remove_state_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,5 +335,6 @@ main(int argc, char **argv)
 	g_test_add_func("/plugin/journal/step-names", test_journal_step_names);
 	g_test_add_func("/plugin/journal/owner-spaces", test_journal_owner_spaces);
 	g_test_add_func("/plugin/journal/owner-mismatch", test_journal_owner_mismatch);
+	g_test_add_func("/plugin/journal/sharers", test_journal_sharers);
 	return g_test_run();
 }

@@ -988,6 +988,19 @@ hd_device_request_new_companion(const HdAddress *addr, const HdDeviceRequest *of
 	return req;
 }
 
+HdDeviceRequest *
+hd_device_request_new_vfs(const HdVfRequest *vfs)
+{
+	HdDeviceRequest *req = g_new0(HdDeviceRequest, 1);
+
+	req->address = vfs->pf;
+	req->source = HD_SOURCE_METADATA;
+	req->vlan_tags = g_array_new(FALSE, FALSE, sizeof(HdVlanTag));
+	req->has_metadata = TRUE;
+	req->provision_vfs = vfs->count;
+	return req;
+}
+
 static const HdEnumName hd_hypervisor_names[] = {
 	{HD_HYPERVISOR_UNKNOWN, "unknown"},
 	{HD_HYPERVISOR_KVM, "kvm"},

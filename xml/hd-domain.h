@@ -73,6 +73,10 @@ typedef struct {
 	gchar *target_driver; /* stub driver to bind to, NULL for the default */
 	gboolean take_group;
 	gboolean force;
+
+	/* > 0: from <hd:vfs>: the PF must have at least this many VFs while the
+	 * domain lives; nothing is bound */
+	guint provision_vfs;
 } HdDeviceRequest;
 
 /* <hd:vfs pf=... count=...>: create VFs on a PF before binding */
@@ -100,6 +104,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDomain, hd_domain_free)
 
 HdDeviceRequest *hd_domain_find_request(HdDomain *domain, const HdAddress *addr);
 HdDeviceRequest *hd_device_request_new_companion(const HdAddress *addr, const HdDeviceRequest *of);
+/* the request an <hd:vfs> stands for: provision the PF, bind nothing */
+HdDeviceRequest *hd_device_request_new_vfs(const HdVfRequest *vfs);
 void hd_device_request_free(HdDeviceRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDeviceRequest, hd_device_request_free)
 

@@ -115,12 +115,16 @@ hd_engine_run_chain(HdContext *ctx, HdJournal *journal, const HdPlanDevice *dev,
 		for (guint i = 0; i < dev->chain->len; i++) {
 			const HdPlugin *plugin = g_ptr_array_index(dev->chain, i);
 
-			if (hd_plugin_has_phase(plugin, hd_engine_phases[p]) &&
+			if (hd_plan_device_runs_phase(dev, hd_engine_phases[p]) &&
+			    hd_plugin_has_phase(plugin, hd_engine_phases[p]) &&
 			    !hd_engine_run_slot(ctx, journal, dev, plugin, hd_engine_phases[p], error))
 				return FALSE;
 		}
 	}
-	if (dev->already_bound)
+	if (dev->action == HD_ACTION_PROVISION)
+		hd_log_action(G_LOG_LEVEL_INFO, journal->owner.name, dev->info->bdf, "provision",
+			      "at least %u virtual functions", dev->request->provision_vfs);
+	else if (dev->already_bound)
 		hd_log_action(G_LOG_LEVEL_INFO, journal->owner.name, dev->info->bdf, "bind",
 			      "already on %s: using it as found, and leaving it there", dev->target_driver);
 	else
@@ -154,7 +158,7 @@ hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
 		g_autoptr(GError) failure = NULL;
 		g_autoptr(GError) undo_failure = NULL;
 
-		if (dev->action != HD_ACTION_BIND)
+		if (dev->action != HD_ACTION_BIND && dev->action != HD_ACTION_PROVISION)
 			continue;
 		if (hd_engine_run_chain(ctx, journal, dev, &failure))
 			continue;

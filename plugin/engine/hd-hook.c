@@ -61,7 +61,7 @@ hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **err
 
 	if (domain == NULL)
 		return FALSE;
-	if (domain->requests->len == 0) {
+	if (domain->requests->len == 0 && domain->vf_requests->len == 0) {
 		hd_log_action(G_LOG_LEVEL_DEBUG, args->domain_name, NULL, "prepare",
 			      "no PCI devices requested");
 		return TRUE;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "hd-address.h"
+#include "hd-context.h"
 #include "hd-enum.h"
 #include "hd-error.h"
 #include "hd-hook-op.h"
@@ -231,6 +232,47 @@ hd_entry_step(HdEntry *entry, const char *step, GError **error)
 	g_free(entry->step);
 	entry->step = g_strdup(step);
 	return hd_journal_save(entry->journal, error);
+}
+
+static const char *
+hd_entry_share_key(const HdEntry *entry)
+{
+	return entry->parent != NULL ? entry->parent : entry->address;
+}
+
+static gboolean
+hd_entry_shares_with(const HdEntry *a, const HdEntry *b)
+{
+	return a != b && a->phase == b->phase && g_strcmp0(a->plugin, b->plugin) == 0 &&
+	       g_strcmp0(hd_entry_share_key(a), hd_entry_share_key(b)) == 0;
+}
+
+static guint
+hd_journal_count_sharers(const HdJournal *journal, const HdEntry *entry)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < journal->entries->len; i++)
+		n += hd_entry_shares_with(g_ptr_array_index(journal->entries, i), entry);
+	return n;
+}
+
+/* the entry's own journal as it is in memory, every other as on disk */
+gboolean
+hd_entry_count_sharers(HdContext *ctx, const HdEntry *entry, guint *count, GError **error)
+{
+	g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, error);
+
+	if (journals == NULL)
+		return FALSE;
+	*count = hd_journal_count_sharers(entry->journal, entry);
+	for (guint i = 0; i < journals->len; i++) {
+		const HdJournal *other = g_ptr_array_index(journals, i);
+
+		if (!hd_owner_equal(&other->owner, &entry->journal->owner))
+			*count += hd_journal_count_sharers(other, entry);
+	}
+	return TRUE;
 }
 
 /* ---- the journal ---------------------------------------------------------------- */

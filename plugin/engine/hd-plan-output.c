@@ -66,6 +66,8 @@ hd_plan_device_to_text(const HdPlanDevice *dev, GString *out)
 		g_string_append_printf(out, "    current driver: %s  iommu group: %s\n",
 				       info->driver != NULL ? info->driver : "(none)",
 				       info->iommu_group != NULL ? info->iommu_group : "(none)");
+	} else if (dev->parent != NULL) {
+		g_string_append_printf(out, "    device: a virtual function of %s, not created yet\n", dev->parent);
 	} else {
 		g_string_append(out, "    device: not present\n");
 	}
@@ -74,7 +76,7 @@ hd_plan_device_to_text(const HdPlanDevice *dev, GString *out)
 				       dev->already_bound ? " (already bound, nothing to do)" : "");
 	else
 		g_string_append_printf(out, "    action: %s\n", action);
-	if (dev->action == HD_ACTION_BIND)
+	if (dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_PROVISION)
 		g_string_append_printf(out, "    plugins: %s\n", chain);
 	for (guint i = 0; i < dev->steps->len; i++)
 		g_string_append_printf(out, "      %u. %s\n", i + 1, (const char *)g_ptr_array_index(dev->steps, i));
@@ -141,6 +143,7 @@ hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
 	hd_json_add_bool(builder, "vlan_trunk", req->vlan_trunk);
 	hd_json_add_bool(builder, "virtualport", req->has_virtualport);
 	hd_json_add_bool(builder, "exists", info->exists);
+	hd_json_add_string(builder, "parent", dev->parent);
 	hd_json_add_string(builder, "vendor_id", vendor_id);
 	hd_json_add_string(builder, "device_id", device_id);
 	hd_json_add_string(builder, "vendor_name", info->identity.vendor_name);

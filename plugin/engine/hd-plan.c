@@ -148,6 +148,27 @@ hd_device_other_owner(const HdDevice *dev, const char *bdf)
 }
 
 void
+hd_device_set_parent(HdDevice *dev, const char *pf_bdf)
+{
+	g_free(dev->parent);
+	dev->parent = g_strdup(pf_bdf);
+}
+
+const char *
+hd_device_get_parent(const HdDevice *dev)
+{
+	return dev->parent;
+}
+
+gboolean
+hd_plan_device_runs_phase(const HdPlanDevice *dev, HdPhase phase)
+{
+	if (dev->action == HD_ACTION_PROVISION)
+		return phase == HD_PHASE_PROVISION;
+	return dev->action == HD_ACTION_BIND;
+}
+
+void
 hd_device_refuse(HdDevice *dev, const char *format, ...)
 {
 	va_list args;
@@ -195,13 +216,16 @@ hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
 	return TRUE;
 }
 
-/* every plugin that wants a part; exactly one of them must bind */
+/* every plugin that wants a part; exactly one of them must bind, except
+ * for an <hd:vfs> request, which only provisioners serve */
 static void
 hd_plan_device_select_chain(HdContext *ctx, HdPlanDevice *dev)
 {
 	for (guint i = 0; hd_builtin_plugins[i] != NULL; i++) {
 		const HdPlugin *plugin = hd_builtin_plugins[i];
 
+		if (dev->request->provision_vfs > 0 && plugin->provision == NULL)
+			continue;
 		if (!hd_plugin_runner_select(plugin, ctx, dev))
 			continue;
 		g_ptr_array_add(dev->chain, (gpointer)plugin);
@@ -226,11 +250,38 @@ hd_plan_device_run_checks(HdContext *ctx, HdPlanDevice *dev)
 	}
 }
 
+static gboolean
+hd_plan_device_has_provisioner(const HdPlanDevice *dev)
+{
+	for (guint i = 0; i < dev->chain->len; i++) {
+		if (((const HdPlugin *)g_ptr_array_index(dev->chain, i))->provision != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* <hd:vfs>: the PF stays where it is; its provisioners decide */
+static void
+hd_plan_device_decide_provision(HdContext *ctx, HdPlanDevice *dev)
+{
+	dev->action = HD_ACTION_PROVISION;
+	if (!dev->info->exists)
+		hd_device_refuse(dev, "no such PCI device on this host");
+	else if (!hd_plan_device_has_provisioner(dev))
+		hd_device_refuse(dev, "no plugin can create virtual functions on this device");
+	else
+		hd_plan_device_run_checks(ctx, dev);
+}
+
 static void
 hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 {
 	const HdDeviceRequest *req = dev->request;
 
+	if (req->provision_vfs > 0) {
+		hd_plan_device_decide_provision(ctx, dev);
+		return;
+	}
 	if (hd_policy_is_protected(ctx->policy, &req->address)) {
 		hd_device_refuse(dev, "protected by the host's hostdev-hook policy");
 	} else if (req->managed) {
@@ -246,8 +297,11 @@ hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 	}
 	if (dev->action != HD_ACTION_BIND)
 		return;
-	if (!dev->info->exists)
+	/* a VF a provisioner will create is checked against its PF instead */
+	if (!dev->info->exists && (dev->parent == NULL || !hd_plan_device_has_provisioner(dev)))
 		hd_device_refuse(dev, "no such PCI device on this host");
+	else if (!dev->info->exists)
+		return;
 	else if (dev->info->identity.is_bridge)
 		hd_device_refuse(dev, "a PCI bridge cannot be assigned; only endpoints can");
 	else
@@ -263,9 +317,11 @@ hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 static gboolean
 hd_plan_device_takes_from_host(const HdPlanDevice *dev)
 {
+	if (!dev->info->exists)
+		return FALSE;
 	if (dev->action == HD_ACTION_BIND)
 		return !dev->already_bound;
-	return dev->action == HD_ACTION_SKIP && dev->request->managed && dev->info->exists;
+	return dev->action == HD_ACTION_SKIP && dev->request->managed;
 }
 
 static HdPlanDevice *
@@ -369,7 +425,8 @@ hd_plan_expand(HdContext *ctx, HdPlan *plan, GError **error)
 	for (guint i = 0; i < plan->devices->len; i++) {
 		HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
 
-		for (guint j = 0; j < dev->chain->len && dev->action == HD_ACTION_BIND; j++) {
+		for (guint j = 0; j < dev->chain->len && (dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_PROVISION);
+		     j++) {
 			if (!hd_plugin_runner_expand(g_ptr_array_index(dev->chain, j), ctx, dev, error)) {
 				g_prefix_error(error, "%s: ", dev->info->bdf);
 				return FALSE;
@@ -385,7 +442,7 @@ hd_plan_describe(HdContext *ctx, HdPlan *plan)
 	for (guint i = 0; i < plan->devices->len; i++) {
 		HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
 
-		if (dev->action != HD_ACTION_BIND)
+		if (dev->action != HD_ACTION_BIND && dev->action != HD_ACTION_PROVISION)
 			continue;
 		for (guint j = 0; j < dev->chain->len; j++)
 			hd_plugin_runner_describe(g_ptr_array_index(dev->chain, j), ctx, dev, dev->steps);
@@ -454,9 +511,20 @@ hd_plan_new_for_domain(HdContext *ctx, const char *name, HdDomain *domain, GErro
 	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)(name != NULL ? name : domain->name)};
 	g_autoptr(HdPlan) plan = hd_plan_alloc(&owner, hd_plan_guess_hypervisor(domain));
 
+	g_autoptr(GPtrArray) requests = g_ptr_array_new();
+
 	plan->domain = domain;
 	plan->uuid = g_strdup(domain->uuid);
-	if (!hd_plan_build(ctx, plan, domain->requests, error))
+	/* <hd:vfs> first: its VFs exist before the devices that may use them */
+	for (guint i = 0; i < domain->vf_requests->len; i++) {
+		HdDeviceRequest *req = hd_device_request_new_vfs(&g_array_index(domain->vf_requests, HdVfRequest, i));
+
+		g_ptr_array_add(plan->own_requests, req);
+		g_ptr_array_add(requests, req);
+	}
+	for (guint i = 0; i < domain->requests->len; i++)
+		g_ptr_array_add(requests, g_ptr_array_index(domain->requests, i));
+	if (!hd_plan_build(ctx, plan, requests, error))
 		return NULL;
 	return g_steal_pointer(&plan);
 }
@@ -481,6 +549,9 @@ hd_plan_device_action_string(const HdPlanDevice *dev)
 		return g_strdup(dev->target_driver);
 	case HD_ACTION_SKIP:
 		return g_strdup_printf("skip: %s", dev->reason);
+	case HD_ACTION_PROVISION:
+		return g_strdup_printf("provision %u virtual function%s", dev->request->provision_vfs,
+				       dev->request->provision_vfs == 1 ? "" : "s");
 	case HD_ACTION_ERROR:
 	default:
 		return g_strdup_printf("error: %s", dev->reason);

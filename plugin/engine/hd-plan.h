@@ -19,6 +19,7 @@ typedef enum {
 	HD_ACTION_BIND,	 /* bind to target_driver (already_bound: nothing to do) */
 	HD_ACTION_SKIP,	 /* libvirt handles it; reason says why */
 	HD_ACTION_ERROR, /* refuse the request; reason says why */
+	HD_ACTION_PROVISION, /* <hd:vfs>: only the chain's provision slots run */
 } HdAction;
 
 typedef struct _HdPlan HdPlan;
@@ -49,6 +50,9 @@ struct _HdPlan {
 	GPtrArray *own_requests; /* of HdDeviceRequest: companions, made by the plan */
 	GHashTable *owners;	 /* bdf -> HdOwner, of every device some journal binds */
 };
+
+/* the phases a device of this action runs through */
+gboolean hd_plan_device_runs_phase(const HdPlanDevice *dev, HdPhase phase);
 
 /* requests of @owner, borrowed from @requests (of HdDeviceRequest), which
  * must outlive the plan */

@@ -141,6 +141,14 @@ const char *hd_device_get_target_driver(const HdDevice *dev);
 const char *hd_device_get_target_module(const HdDevice *dev);
 void hd_device_set_target_driver(HdDevice *dev, const char *driver, const char *module);
 
+/*
+ * For a provisioner's check: @dev is a VF of @pf_bdf, and need not exist
+ * yet, since this plugin's provision slot will create it before the bind.
+ * Journal entries of the device name @pf_bdf as their parent.
+ */
+void hd_device_set_parent(HdDevice *dev, const char *pf_bdf);
+const char *hd_device_get_parent(const HdDevice *dev);
+
 /* is @bdf asked for by the same plan? */
 gboolean hd_device_plan_includes(const HdDevice *dev, const char *bdf);
 /* the owner of @bdf in another journal than this plan's, or NULL */
@@ -169,6 +177,14 @@ gboolean hd_entry_get_bool(const HdEntry *entry, const char *key);
 /* record @step (lower-case letters, digits and '-') and the data, durably,
  * before the change it names */
 gboolean hd_entry_step(HdEntry *entry, const char *step, GError **error);
+
+/*
+ * How many other entries, in every owner's journal this one's included,
+ * share @entry's plugin and phase and its parent (or, without a parent,
+ * its address): the other users of a PF's VFs, say.  Under the state lock,
+ * so the count cannot change before the caller acts on it.
+ */
+gboolean hd_entry_count_sharers(HdContext *ctx, const HdEntry *entry, guint *count, GError **error);
 
 /* ---- the kernel's generic bind, for binders ------------------------------- */
 
