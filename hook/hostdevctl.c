@@ -1,5 +1,5 @@
 /*
- * hostdevctl: status, dry-run plans and recovery for hostdev-hook
+ * hostdevctl: status, dry-run plans, recovery and imports for hostdev-hook
  *
  * One file per subcommand; this one only dispatches.
  *
@@ -19,6 +19,8 @@ static const struct {
 	{"plan", hdctl_plan, "Show what prepare would do for a domain, changing nothing"},
 	{"status", hdctl_status, "List the devices lent to domains, with their drivers"},
 	{"recover", hdctl_recover, "Restore the devices of a domain that is not running"},
+	{"policy", hdctl_policy, "Check the policy and its drop-ins as the hook loads them: 'policy check'"},
+	{"import-xend", hdctl_import_xend, "Turn xend's PCI permissive and quirks files into a policy drop-in"},
 };
 
 /* --sysfs-root, --policy and --state-dir, which every subcommand takes */
@@ -95,7 +97,7 @@ hdctl_usage(FILE *out)
 {
 	fprintf(out, "usage: hostdevctl COMMAND [OPTIONS...]\n\ncommands:\n");
 	for (guint i = 0; i < G_N_ELEMENTS(hdctl_commands); i++)
-		fprintf(out, "  %-10s %s\n", hdctl_commands[i].name, hdctl_commands[i].summary);
+		fprintf(out, "  %-12s %s\n", hdctl_commands[i].name, hdctl_commands[i].summary);
 	fprintf(out, "\nRun 'hostdevctl COMMAND --help' for a command's options.\n");
 }
 

@@ -33,3 +33,5 @@ HdContext *hdctl_common_open(const HdctlCommon *common, GError **error);
 int hdctl_plan(int argc, char **argv);
 int hdctl_status(int argc, char **argv);
 int hdctl_recover(int argc, char **argv);
+int hdctl_import_xend(int argc, char **argv);
+int hdctl_policy(int argc, char **argv);

@@ -129,7 +129,8 @@ plugin_fixture_set_policy(PluginFixture *fx, const char *text)
 	g_autoptr(GError) error = NULL;
 	HdPolicy *policy;
 
-	g_assert_true(g_file_set_contents(fx->policy_path, text, -1, &error));
+	/* 0644 whatever the umask: a group-writable policy is refused */
+	g_assert_true(g_file_set_contents_full(fx->policy_path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error));
 	policy = hd_policy_load(fx->policy_path, &error);
 	g_assert_no_error(error);
 	policy->bind_timeout_ms = fx->ctx->policy->bind_timeout_ms;

@@ -21,7 +21,8 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	ctx->sysfs = hd_sysfs_new(sysfs_root, error);
 	if (ctx->sysfs == NULL)
 		return NULL;
-	ctx->policy = hd_policy_load(policy_path, error);
+	/* exactly what `hostdevctl policy check` shows: the file and its drop-ins */
+	ctx->policy = hd_policy_load_dirs(policy_path, hd_policy_default_dropin_dirs(), error);
 	if (ctx->policy == NULL)
 		return NULL;
 	ctx->load_module = hd_kmod_load;

@@ -189,25 +189,25 @@ test_variant_auto_unloadable(VfioFixture *fx, gconstpointer data)
 	assert_host_as_before(fx);
 }
 
-/* the policy turns variants off; a misspelt value is an error, never the default */
+/* the policy turns variants off; a misspelt value is an error when the
+ * policy is read, never the default */
 static void
 test_variant_policy(VfioFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *devices = hostdev_vf("");
+	g_autoptr(GError) error = NULL;
 	g_autofree gchar *off = NULL;
-	g_autoptr(HdPlan) plan = NULL;
-	const HdPlanDevice *dev;
+	g_autoptr(HdPolicy) policy = NULL;
 
 	plugin_fixture_set_policy(&fx->base, "[vfio]\nvariant-drivers=false\n");
 	off = plan_target(fx, NULL, "");
 	g_assert_cmpstr(off, ==, "vfio-pci");
 
-	plugin_fixture_set_policy(&fx->base, "[vfio]\nvariant-drivers=maybe\n");
-	plan = plugin_plan(&fx->base, "kvm", "vm1", NULL, devices);
-	dev = g_ptr_array_index(plan->devices, 0);
-	g_assert_cmpint(dev->action, ==, HD_ACTION_ERROR);
-	g_assert_true(g_str_has_prefix(dev->reason, "vfio-pci: policy "));
-	g_assert_true(g_str_has_suffix(dev->reason, ": [vfio] variant-drivers: expected true or false"));
+	g_assert_true(g_file_set_contents_full(fx->base.policy_path, "[vfio]\nvariant-drivers=maybe\n", -1,
+					     G_FILE_SET_CONTENTS_NONE, 0644, &error));
+	policy = hd_policy_load(fx->base.policy_path, &error);
+	g_assert_null(policy);
+	g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+	g_assert_true(g_str_has_suffix(error->message, ":2: [vfio] variant-drivers: expected true or false"));
 }
 
 /* no modules tree, or no alias that matches: plain vfio-pci */
