@@ -370,6 +370,16 @@ hd_policy_apply_permissive(const HdPolicyValue *v, const char *item, GError **er
 	return TRUE;
 }
 
+/* [drivers] allow: host drivers a domain may name besides the stubs */
+static gboolean
+hd_policy_apply_allowed_driver(const HdPolicyValue *v, const char *item, GError **error)
+{
+	if (!hd_driver_name_check(item, "", error))
+		return FALSE;
+	g_ptr_array_add(v->policy->allowed_drivers, g_strdup(item));
+	return TRUE;
+}
+
 /* [allow] and [deny]: devices=, ids= or classes= */
 static gboolean
 hd_policy_apply_match(const HdPolicyValue *v, const char *item, GError **error)
@@ -434,6 +444,7 @@ typedef struct {
 static const HdPolicyKey hd_policy_keys[] = {
 	{"drivers", "kvm", HD_POLICY_DEFAULT_KVM, hd_policy_apply_driver},
 	{"drivers", "xen", HD_POLICY_DEFAULT_XEN, hd_policy_apply_driver},
+	{"drivers", "allow", NULL, hd_policy_apply_allowed_driver},
 	{"bind", "timeout-ms", G_STRINGIFY(HD_POLICY_DEFAULT_TIMEOUT_MS), hd_policy_apply_timeout},
 	/* the vfio plugin's; it reads it with hd_policy_get_boolean() */
 	{"vfio", "variant-drivers", "true", hd_policy_apply_boolean},
@@ -977,6 +988,7 @@ hd_policy_new_default(void)
 	policy->bind_timeout_ms = HD_POLICY_DEFAULT_TIMEOUT_MS;
 	policy->protected_devices = g_array_new(FALSE, FALSE, sizeof(HdAddress));
 	policy->permissive_ids = g_array_new(FALSE, FALSE, sizeof(HdIdMatch));
+	policy->allowed_drivers = g_ptr_array_new_with_free_func(g_free);
 	policy->quirks = g_ptr_array_new_with_free_func((GDestroyNotify)hd_quirk_free);
 	policy->allow = g_ptr_array_new_with_free_func((GDestroyNotify)hd_policy_match_free);
 	policy->deny = g_ptr_array_new_with_free_func((GDestroyNotify)hd_policy_match_free);
@@ -1004,6 +1016,7 @@ hd_policy_free(HdPolicy *policy)
 	g_free(policy->path);
 	g_array_unref(policy->protected_devices);
 	g_array_unref(policy->permissive_ids);
+	g_ptr_array_unref(policy->allowed_drivers);
 	g_ptr_array_unref(policy->quirks);
 	g_ptr_array_unref(policy->allow);
 	g_ptr_array_unref(policy->deny);
@@ -1079,6 +1092,25 @@ hd_id_list_matches(const GArray *list, const HdPciIds *ids)
 {
 	for (guint i = 0; i < list->len; i++) {
 		if (hd_id_match_matches(&g_array_index(list, HdIdMatch, i), ids))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* a stub, or a driver [drivers] names: the only drivers a domain may ask for */
+gboolean
+hd_policy_driver_allowed(const HdPolicy *policy, const char *driver)
+{
+	static const char *const stubs[] = {"vfio-pci", "pci-stub", "pciback"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(stubs); i++) {
+		if (g_strcmp0(driver, stubs[i]) == 0)
+			return TRUE;
+	}
+	if (g_strcmp0(driver, policy->kvm_stub) == 0 || g_strcmp0(driver, policy->xen_stub) == 0)
+		return TRUE;
+	for (guint i = 0; i < policy->allowed_drivers->len; i++) {
+		if (g_strcmp0(driver, g_ptr_array_index(policy->allowed_drivers, i)) == 0)
 			return TRUE;
 	}
 	return FALSE;

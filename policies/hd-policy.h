@@ -78,6 +78,7 @@ typedef struct {
 	guint bind_timeout_ms;	/* how long a bind may take to show in sysfs */
 	GArray *protected_devices; /* of HdAddress: never taken, even when forced */
 	GArray *permissive_ids; /* of HdIdMatch: [pciback] permissive */
+	GPtrArray *allowed_drivers; /* [drivers] allow: host drivers a domain may name */
 	GPtrArray *quirks;	/* of HdQuirk, in the merged order: the first match wins */
 	GPtrArray *allow;	/* of HdPolicyMatch: when not empty, nothing else is lent */
 	GPtrArray *deny;	/* of HdPolicyMatch: never lent; wins over allow */
@@ -122,6 +123,7 @@ HdPolicy *hd_policy_load_dirs(const char *main_file, const char *const *dropin_d
 HdPolicy *hd_policy_load(const char *path, GError **error);
 
 gboolean hd_policy_is_protected(const HdPolicy *policy, const HdAddress *addr);
+gboolean hd_policy_driver_allowed(const HdPolicy *policy, const char *driver);
 gboolean hd_policy_wants_permissive(const HdPolicy *policy, const HdPciIds *ids);
 const HdQuirk *hd_policy_find_quirk(const HdPolicy *policy, const HdPciIds *ids);
 gboolean hd_id_match_parse(const char *text, HdIdMatch *out, GError **error);

@@ -79,8 +79,19 @@ static const struct {
 	 "use <driver name='vfio'/> or no <driver>", "e1000e", FALSE},
 	{"lxc", "lxc", NULL, TEST_HOSTDEV("no", "bus='1'"),
 	 "error: domain type 'lxc' is not supported: hostdev-hook serves kvm, qemu and xen", "e1000e", FALSE},
-	{"metadata-driver", "kvm", META("address='0000:01:00.0' driver='mlx5_vfio_pci'"),
-	 TEST_HOSTDEV("no", "bus='1'"), "mlx5_vfio_pci", "e1000e", FALSE},
+	{"metadata-driver", "kvm", META("address='0000:01:00.0' driver='pci-stub'"),
+	 TEST_HOSTDEV("no", "bus='1'"), "pci-stub", "e1000e", FALSE},
+	/* finding 2 of the review: a domain cannot have root load any module */
+	{"metadata-driver-not-a-stub", "kvm", META("address='0000:01:00.0' driver='nvme'"),
+	 TEST_HOSTDEV("no", "bus='1'"),
+	 "error: vfio-pci: driver 'nvme' is not a VFIO driver: a device is bound only to vfio-pci, pci-stub, "
+	 "a VFIO variant that modules.alias lists, or a driver the host's policy allows ([drivers] allow)",
+	 "e1000e", FALSE},
+	{"xen-metadata-driver-not-a-stub", "xen", META("address='0000:01:00.0' driver='e1000e'"),
+	 TEST_HOSTDEV("no", "bus='1'"),
+	 "error: pciback: driver 'e1000e' is not a stub: a Xen device is bound only to pciback, pci-stub, or a "
+	 "driver the host's policy allows ([drivers] allow)",
+	 "e1000e", FALSE},
 	{"metadata-only", "kvm", META("address='06:00.0'"), "", "vfio-pci", NULL, FALSE},
 };
 

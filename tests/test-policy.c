@@ -67,7 +67,7 @@ test_policy_shipped_template_matches_defaults(void)
 		     g_match_info_next(match, NULL))
 			settings++;
 	}
-	g_assert_cmpuint(settings, ==, 12);
+	g_assert_cmpuint(settings, ==, 13);
 
 	path = write_policy(uncommented);
 	loaded = hd_policy_load(path, &error);

@@ -175,7 +175,9 @@ hd_device_refuse(HdDevice *dev, const char *format, ...)
 
 	if (dev->action == HD_ACTION_ERROR)
 		return;
+	/* a managed='yes' device's plan said "skip"; now it says why not */
 	dev->action = HD_ACTION_ERROR;
+	g_free(dev->reason);
 	va_start(args, format);
 	dev->reason = g_strdup_vprintf(format, args);
 	va_end(args);
@@ -208,9 +210,6 @@ hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
 		return FALSE;
 	if (reason == NULL)
 		return TRUE;
-	/* a managed='yes' device's plan said "skip"; now it says why not */
-	g_clear_pointer(&dev->reason, g_free);
-	dev->action = HD_ACTION_BIND;
 	hd_device_refuse(dev, "in use by the host: %s; set force='yes' in the domain's hostdev-hook "
 			      "metadata to take it anyway", reason);
 	return TRUE;
@@ -248,6 +247,33 @@ hd_plan_device_run_checks(HdContext *ctx, HdPlanDevice *dev)
 		if (!hd_plugin_runner_check(g_ptr_array_index(dev->chain, i), ctx, dev, &refusal))
 			hd_device_refuse(dev, "%s", refusal->message);
 	}
+}
+
+/* [deny] and [allow] of the host's policy, by address, ids and class */
+static gboolean
+hd_plan_device_check_lists(HdContext *ctx, HdPlanDevice *dev, GError **error)
+{
+	g_autofree gchar *class_path = NULL;
+	g_autofree gchar *class_text = NULL;
+	g_autofree gchar *reason = NULL;
+	guint64 class_code = 0;
+	HdPciIds ids;
+
+	if (!dev->info->exists || (ctx->policy->allow->len == 0 && ctx->policy->deny->len == 0))
+		return TRUE;
+	class_path = hd_function_attr_path(dev->info->bdf, "class");
+	class_text = hd_sysfs_read(ctx->sysfs, class_path, error);
+	if (class_text == NULL || !hd_function_read_ids(ctx, dev->info->bdf, &ids, error))
+		return FALSE;
+	if (!g_ascii_string_to_unsigned(g_strstrip(class_text) + (g_str_has_prefix(class_text, "0x") ? 2 : 0), 16, 0,
+					0xffffff, &class_code, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: '%s' is not a PCI class", class_path,
+			    class_text);
+		return FALSE;
+	}
+	if (!hd_policy_check_device(ctx->policy, &dev->request->address, &ids, (guint32)class_code, &reason))
+		hd_device_refuse(dev, "%s", reason);
+	return TRUE;
 }
 
 static gboolean
@@ -345,7 +371,14 @@ hd_plan_device_new(HdContext *ctx, HdPlan *plan, const HdDeviceRequest *req, GEr
 	}
 	hd_plan_device_select_chain(ctx, dev);
 	hd_plan_device_decide(ctx, dev);
-	dev->already_bound = dev->target_driver != NULL && g_strcmp0(dev->info->driver, dev->target_driver) == 0;
+	/* managed='yes' devices too: libvirt takes them right after us */
+	if ((dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_SKIP) &&
+	    !hd_plan_device_check_lists(ctx, dev, error)) {
+		hd_plan_device_free(dev);
+		return NULL;
+	}
+	dev->already_bound = dev->action == HD_ACTION_BIND && dev->target_driver != NULL &&
+			     g_strcmp0(dev->info->driver, dev->target_driver) == 0;
 	if (hd_plan_device_takes_from_host(dev) && !req->force && !hd_plan_device_check_usage(ctx, dev, error)) {
 		hd_plan_device_free(dev);
 		return NULL;

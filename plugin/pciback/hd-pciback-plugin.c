@@ -105,6 +105,14 @@ hd_pciback_check(HdContext *ctx, HdDevice *dev, GError **error)
 			    hd_backend_to_string(req->backend));
 		return FALSE;
 	}
+	/* a stub, or a driver the host's policy allows: never any module */
+	if (req->target_driver != NULL && !hd_policy_driver_allowed(hd_context_get_policy(ctx), req->target_driver)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+			    "driver '%s' is not a stub: a Xen device is bound only to pciback, pci-stub, or a "
+			    "driver the host's policy allows ([drivers] allow)",
+			    req->target_driver);
+		return FALSE;
+	}
 	if (req->target_driver == NULL)
 		hd_device_set_target_driver(dev, stub, g_strcmp0(stub, "pciback") == 0 ? HD_PCIBACK_MODULE : stub);
 	return hd_pciback_check_permissive(ctx, dev, error);

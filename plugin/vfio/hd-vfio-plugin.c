@@ -139,10 +139,43 @@ hd_vfio_choose_driver(HdContext *ctx, HdDevice *dev, GError **error)
 	return TRUE;
 }
 
+/*
+ * A domain may name its driver, but a device is bound only to a stub:
+ * vfio-pci, pci-stub, pciback, a VFIO variant modules.alias lists, or a
+ * driver the host's policy allows.  Any other name would have root load
+ * that module and hand it the device ("driver='nvme'" on a NIC).
+ */
+static gboolean
+hd_vfio_check_requested_driver(HdContext *ctx, const HdDevice *dev, GError **error)
+{
+	const HdDeviceRequest *req = hd_device_get_request(dev);
+	const char *name = req->target_driver != NULL ? req->target_driver : req->driver_model;
+	const char *modules_dir = hd_context_get_modules_dir(ctx);
+	g_autofree gchar *alias_path = NULL;
+	gboolean listed = FALSE;
+
+	if (name == NULL || hd_vfio_variant_is_generic(name) ||
+	    hd_policy_driver_allowed(hd_context_get_policy(ctx), name))
+		return TRUE;
+	if (modules_dir != NULL) {
+		alias_path = g_build_filename(modules_dir, "modules.alias", NULL);
+		if (!hd_vfio_variant_is_listed(name, alias_path, &listed, NULL))
+			listed = FALSE;
+	}
+	if (listed)
+		return TRUE;
+	g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+		    "driver '%s' is not a VFIO driver: a device is bound only to vfio-pci, pci-stub, a VFIO "
+		    "variant that modules.alias lists, or a driver the host's policy allows ([drivers] allow)",
+		    name);
+	return FALSE;
+}
+
 static gboolean
 hd_vfio_check(HdContext *ctx, HdDevice *dev, GError **error)
 {
-	return hd_vfio_check_backend(hd_device_get_request(dev), error) && hd_vfio_check_iommu(ctx, dev, error) &&
+	return hd_vfio_check_backend(hd_device_get_request(dev), error) &&
+	       hd_vfio_check_requested_driver(ctx, dev, error) && hd_vfio_check_iommu(ctx, dev, error) &&
 	       hd_vfio_choose_driver(ctx, dev, error);
 }
 

@@ -22,7 +22,8 @@ static const char modules_alias[] =
     "alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core\n"
     "alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\n"
     "alias vfio_pci:v000015B3d*sv*sd*bc*sc*i* vendor_vfio_pci\n"
-    "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n";
+    "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n"
+    "alias vfio_pci:v00001234d00005678sv*sd*bc*sc*i* forced_vfio_pci\n";
 
 /* the VF as a domain asks for it, with @driver_element inside <hostdev> */
 static gchar *
@@ -229,6 +230,36 @@ test_variant_fallback(VfioFixture *fx, gconstpointer data)
 	g_assert_cmpstr(without_tree, ==, "vfio-pci");
 }
 
+/* a name is not a driver: only stubs, listed variants and what the policy
+ * allows (finding 2 of the review) */
+static void
+test_requested_driver(VfioFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *nvme = plan_target(fx, NULL, "<driver name='vfio' model='nvme'/>");
+	g_autofree gchar *meta = plan_target(
+	    fx, "<hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'><hd:device address='" VF "' driver='mlx5_core'/>"
+		"</hd:hostdev-hook>",
+	    "");
+	g_autofree gchar *stub = plan_target(
+	    fx, "<hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'><hd:device address='" VF "' driver='pci-stub'/>"
+		"</hd:hostdev-hook>",
+	    "");
+	g_autofree gchar *allowed = NULL;
+
+	g_assert_cmpstr(nvme, ==,
+			"error: vfio-pci: driver 'nvme' is not a VFIO driver: a device is bound only to vfio-pci, "
+			"pci-stub, a VFIO variant that modules.alias lists, or a driver the host's policy allows "
+			"([drivers] allow)");
+	g_assert_true(g_str_has_prefix(meta, "error: vfio-pci: driver 'mlx5_core' is not a VFIO driver"));
+	g_assert_cmpstr(stub, ==, "pci-stub");
+	plugin_fixture_set_policy(&fx->base, "[drivers]\nallow=mlx5_core\n");
+	allowed = plan_target(
+	    fx, "<hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'><hd:device address='" VF "' driver='mlx5_core'/>"
+		"</hd:hostdev-hook>",
+	    "");
+	g_assert_cmpstr(allowed, ==, "mlx5_core");
+}
+
 #define ADD(path, func) g_test_add(path, VfioFixture, NULL, vfio_fixture_setup, func, vfio_fixture_teardown)
 
 int
@@ -242,5 +273,6 @@ main(int argc, char **argv)
 	ADD("/vfio/variant/auto-unloadable", test_variant_auto_unloadable);
 	ADD("/vfio/variant/policy", test_variant_policy);
 	ADD("/vfio/variant/fallback", test_variant_fallback);
+	ADD("/vfio/requested-driver", test_requested_driver);
 	return g_test_run();
 }
