@@ -254,13 +254,16 @@ typedef struct {
 	gchar *tmpdir;
 	gchar *sysfs;
 	HdContext *ctx;
+	GHashTable *addresses; /* ifindex -> what netlink would say of it */
 } UsageFixture;
 
-/* ifindex 7 has an address; every other interface is idle */
+/* only the interfaces in fx->addresses are in use; ifindex 7 always is */
 static gboolean
 fake_netdev_use(int ifindex, gpointer user_data, gchar **reason, GError **error)
 {
-	*reason = ifindex == 7 ? g_strdup("has address 192.0.2.1/24") : NULL;
+	UsageFixture *fx = user_data;
+
+	*reason = g_strdup(g_hash_table_lookup(fx->addresses, GINT_TO_POINTER(ifindex)));
 	return TRUE;
 }
 
@@ -282,6 +285,98 @@ usage_mkdir(UsageFixture *fx, const char *relpath)
 	g_assert_cmpint(g_mkdir_with_parents(path, 0755), ==, 0);
 }
 
+/* sysfs's @link -> @target, both relative to the sysfs root, the link
+ * relative as the kernel makes them ("../../devices/...") */
+static void
+usage_link(UsageFixture *fx, const char *link, const char *target)
+{
+	g_autofree gchar *path = g_build_filename(fx->sysfs, link, NULL);
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	g_autoptr(GString) relative = g_string_new(NULL);
+
+	for (const char *slash = strchr(link, '/'); slash != NULL; slash = strchr(slash + 1, '/'))
+		g_string_append(relative, "../");
+	g_string_append(relative, target);
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	g_assert_cmpint(symlink(relative->str, path), ==, 0);
+}
+
+/* where a class link leads, relative to the sysfs root */
+static gchar *
+usage_device_dir(UsageFixture *fx, const char *class_link)
+{
+	g_autofree gchar *path = g_build_filename(fx->sysfs, class_link, NULL);
+	g_autofree gchar *real_root = realpath(fx->sysfs, NULL);
+	g_autofree gchar *real = realpath(path, NULL);
+
+	g_assert_nonnull(real);
+	g_assert_true(g_str_has_prefix(real, real_root));
+	return g_strdup(real + strlen(real_root) + 1);
+}
+
+/* a block device in sysfs's @dir, named by its last component, with its
+ * class/block and dev/block links */
+static void
+usage_block(UsageFixture *fx, const char *dir, const char *majmin)
+{
+	g_autofree gchar *name = g_path_get_basename(dir);
+	g_autofree gchar *dev = g_build_filename("sys", dir, "dev", NULL);
+	g_autofree gchar *holders = g_build_filename("sys", dir, "holders", NULL);
+	g_autofree gchar *slaves = g_build_filename("sys", dir, "slaves", NULL);
+	g_autofree gchar *class_link = g_build_filename("class/block", name, NULL);
+	g_autofree gchar *dev_link = g_build_filename("dev/block", majmin, NULL);
+	g_autofree gchar *contents = g_strconcat(majmin, "\n", NULL);
+
+	usage_write(fx, dev, contents);
+	usage_mkdir(fx, holders);
+	usage_mkdir(fx, slaves);
+	usage_link(fx, class_link, dir);
+	usage_link(fx, dev_link, dir);
+}
+
+/* a device-mapper or md device @upper, built on @lower: its slaves/ and the
+ * lower one's holders/ say so */
+static void
+usage_stack(UsageFixture *fx, const char *upper, const char *lower)
+{
+	g_autofree gchar *upper_link = g_build_filename("class/block", upper, NULL);
+	g_autofree gchar *lower_link = g_build_filename("class/block", lower, NULL);
+	g_autofree gchar *upper_dir = usage_device_dir(fx, upper_link);
+	g_autofree gchar *lower_dir = usage_device_dir(fx, lower_link);
+	g_autofree gchar *slave = g_build_filename(upper_dir, "slaves", lower, NULL);
+	g_autofree gchar *holder = g_build_filename(lower_dir, "holders", upper, NULL);
+
+	usage_link(fx, slave, lower_dir);
+	usage_link(fx, holder, upper_dir);
+}
+
+/* a network interface in sysfs's @dir, with its class/net link */
+static void
+usage_netdev(UsageFixture *fx, const char *dir, const char *ifindex)
+{
+	g_autofree gchar *name = g_path_get_basename(dir);
+	g_autofree gchar *index = g_build_filename("sys", dir, "ifindex", NULL);
+	g_autofree gchar *class_link = g_build_filename("class/net", name, NULL);
+	g_autofree gchar *contents = g_strconcat(ifindex, "\n", NULL);
+
+	usage_write(fx, index, contents);
+	usage_link(fx, class_link, dir);
+}
+
+/* the interface @upper (a bond, a VLAN) is built on @lower */
+static void
+usage_net_lower(UsageFixture *fx, const char *upper, const char *lower)
+{
+	g_autofree gchar *upper_class = g_build_filename("class/net", upper, NULL);
+	g_autofree gchar *lower_class = g_build_filename("class/net", lower, NULL);
+	g_autofree gchar *upper_dir = usage_device_dir(fx, upper_class);
+	g_autofree gchar *lower_dir = usage_device_dir(fx, lower_class);
+	g_autofree gchar *lower_name = g_strconcat("lower_", lower, NULL);
+	g_autofree gchar *link = g_build_filename(upper_dir, lower_name, NULL);
+
+	usage_link(fx, link, lower_dir);
+}
+
 /* the fixture tree, with an idle NIC and a disk, and a /proc of our own */
 static void
 usage_fixture_setup(UsageFixture *fx, gconstpointer data)
@@ -294,17 +389,18 @@ usage_fixture_setup(UsageFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	fx->sysfs = g_build_filename(fx->tmpdir, "sys", NULL);
 	test_copy_tree(fixture, fx->sysfs);
-	usage_write(fx, "sys/bus/pci/devices/0000:01:00.0/net/eth0/ifindex", "3\n");
-	usage_write(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/dev", "259:0\n");
-	usage_mkdir(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/holders");
-	usage_write(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/nvme0n1p1/dev", "259:1\n");
-	usage_mkdir(fx, "sys/bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/nvme0n1p1/holders");
+	usage_netdev(fx, "bus/pci/devices/0000:01:00.0/net/eth0", "3");
+	usage_block(fx, "bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1", "259:0");
+	usage_block(fx, "bus/pci/devices/0000:02:00.0/nvme/nvme0/nvme0n1/nvme0n1p1", "259:1");
 	usage_write(fx, "proc/self/mountinfo", "22 1 0:21 / / rw - 9p hostroot rw\n");
 	usage_write(fx, "proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 
+	fx->addresses = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	g_hash_table_insert(fx->addresses, GINT_TO_POINTER(7), g_strdup("has address 192.0.2.1/24"));
 	fx->ctx = hd_context_new(fx->sysfs, "/nonexistent/policy.conf", &error);
 	g_assert_no_error(error);
 	fx->ctx->netdev_use = fake_netdev_use;
+	fx->ctx->netdev_use_data = fx;
 	proc = g_build_filename(fx->tmpdir, "proc", NULL);
 	g_free(fx->ctx->proc_root);
 	fx->ctx->proc_root = g_steal_pointer(&proc);
@@ -314,6 +410,7 @@ static void
 usage_fixture_teardown(UsageFixture *fx, gconstpointer data)
 {
 	hd_context_free(fx->ctx);
+	g_hash_table_unref(fx->addresses);
 	test_remove_tree(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->sysfs);
@@ -425,6 +522,305 @@ test_usage_console_framebuffer(UsageFixture *fx, gconstpointer data)
 	usage_write(fx, "sys/class/vtconsole/vtcon1/bind", "0\n");
 	unbound = usage_action(fx, NULL, gpu);
 	g_assert_cmpstr(unbound, ==, "vfio-pci");
+}
+
+/* ---- the layouts a host has: reverse resolution ------------------------ */
+
+/*
+ * A PCI function where the kernel puts one, devices/pci0000:00/BDF, reached
+ * through the bus/pci/devices link, alone in IOMMU group @group and bound
+ * to @driver.  Its identity is the fixture's NIC's: only its place matters.
+ */
+static void
+usage_function(UsageFixture *fx, const char *bdf, const char *driver, const char *group)
+{
+	static const char *const copied[] = {"class", "config", "device", "vendor"};
+	g_autofree gchar *dir = g_build_filename("devices/pci0000:00", bdf, NULL);
+	g_autofree gchar *bus_link = g_build_filename("bus/pci/devices", bdf, NULL);
+	g_autofree gchar *driver_link = g_build_filename(dir, "driver", NULL);
+	g_autofree gchar *driver_dir = g_build_filename("bus/pci/drivers", driver, NULL);
+	g_autofree gchar *group_link = g_build_filename(dir, "iommu_group", NULL);
+	g_autofree gchar *group_dir = g_build_filename("kernel/iommu_groups", group, NULL);
+	g_autofree gchar *member = g_build_filename(group_dir, "devices", bdf, NULL);
+	g_autofree gchar *override = g_build_filename("sys", dir, "driver_override", NULL);
+	g_autofree gchar *function_dir = g_build_filename("sys", dir, NULL);
+	g_autofree gchar *driver_sys_dir = g_build_filename("sys", driver_dir, NULL);
+
+	usage_mkdir(fx, function_dir);
+	for (guint i = 0; i < G_N_ELEMENTS(copied); i++) {
+		g_autofree gchar *from = g_build_filename(fx->sysfs, "bus/pci/devices/0000:01:00.0", copied[i], NULL);
+		g_autofree gchar *to = g_build_filename(fx->tmpdir, function_dir, copied[i], NULL);
+		g_autofree gchar *contents = NULL;
+		gsize len = 0;
+
+		g_assert_true(g_file_get_contents(from, &contents, &len, NULL));
+		g_assert_true(g_file_set_contents(to, contents, (gssize)len, NULL));
+	}
+	usage_write(fx, override, "(null)\n");
+	usage_mkdir(fx, driver_sys_dir);
+	usage_link(fx, bus_link, dir);
+	usage_link(fx, driver_link, driver_dir);
+	usage_link(fx, group_link, group_dir);
+	usage_link(fx, member, dir);
+}
+
+#define AHCI "devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda"
+#define USB_DISK "devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sdb"
+#define SAS_DISK "devices/pci0000:00/0000:00:10.0/host2/port-2:0/end_device-2:0/target2:0:0/2:0:0:0/block/sdc"
+
+/*
+ * Besides the fixture's NIC (01:00.0, eth0) and NVMe disk (02:00.0): an
+ * AHCI controller with a SATA disk of two partitions, its idle sibling
+ * function, a virtio-net NIC, an xHCI controller with a USB disk and a SAS
+ * HBA with a disk; nothing in use yet, nothing stacked.
+ */
+static void
+usage_layout_setup(UsageFixture *fx, gconstpointer data)
+{
+	usage_fixture_setup(fx, data);
+	usage_function(fx, "0000:00:1f.2", "ahci", "20");
+	usage_function(fx, "0000:00:1f.3", "i801_smbus", "21");
+	usage_function(fx, "0000:00:03.0", "virtio-pci", "22");
+	usage_function(fx, "0000:00:14.0", "xhci_hcd", "23");
+	usage_function(fx, "0000:00:10.0", "mpt3sas", "24");
+	usage_block(fx, AHCI, "8:0");
+	usage_block(fx, AHCI "/sda1", "8:1");
+	usage_block(fx, AHCI "/sda2", "8:2");
+	usage_block(fx, USB_DISK, "8:16");
+	usage_block(fx, USB_DISK "/sdb1", "8:17");
+	usage_block(fx, SAS_DISK, "8:32");
+	usage_block(fx, SAS_DISK "/sdc1", "8:33");
+	usage_netdev(fx, "devices/pci0000:00/0000:00:03.0/virtio0/net/eth1", "4");
+}
+
+/* what the plan does with the function at @bdf, asked for alone */
+static gchar *
+usage_action_for(UsageFixture *fx, const char *bdf, gboolean managed, gboolean force)
+{
+	g_autofree gchar *meta = force ? g_strdup_printf(META("address='%s' force='yes'"), bdf) : NULL;
+	g_autofree gchar *hostdev = g_strdup_printf("<hostdev mode='subsystem' type='pci' managed='%s'><source>"
+						    "<address domain='0x0000' bus='0x%.2s' slot='0x%.2s' "
+						    "function='0x%.1s'/></source></hostdev>",
+						    managed ? "yes" : "no", bdf + 5, bdf + 8, bdf + 11);
+
+	return usage_action(fx, meta, hostdev);
+}
+
+/* @bdf is refused, managed or not, with @why; force='yes' takes it anyway */
+static void
+usage_assert_refused(UsageFixture *fx, const char *bdf, const char *why)
+{
+	g_autofree gchar *expected = g_strdup_printf(IN_USE("%s"), why);
+	g_autofree gchar *refused = usage_action_for(fx, bdf, FALSE, FALSE);
+	g_autofree gchar *managed = usage_action_for(fx, bdf, TRUE, FALSE);
+	g_autofree gchar *forced = usage_action_for(fx, bdf, FALSE, TRUE);
+
+	g_assert_cmpstr(refused, ==, expected);
+	g_assert_cmpstr(managed, ==, expected);
+	g_assert_cmpstr(forced, ==, "vfio-pci");
+}
+
+/* the neighbours: every other function, but those listed, is free to go */
+static void
+usage_assert_free_but(UsageFixture *fx, const char *const *refused)
+{
+	static const char *const all[] = {"0000:00:1f.2", "0000:00:1f.3", "0000:00:03.0", "0000:00:14.0",
+					  "0000:00:10.0", "0000:01:00.0", "0000:02:00.0"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(all); i++) {
+		g_autofree gchar *action = NULL;
+
+		if (g_strv_contains(refused, all[i]))
+			continue;
+		action = usage_action_for(fx, all[i], FALSE, FALSE);
+		g_assert_cmpstr(action, ==, "vfio-pci");
+	}
+}
+
+#define REFUSED(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NONE_REFUSED ((const char *const[]){NULL})
+
+static void
+usage_mounts(UsageFixture *fx, const char *lines)
+{
+	g_autofree gchar *mountinfo = g_strconcat("22 1 0:21 / / rw - 9p hostroot rw\n", lines, NULL);
+
+	usage_write(fx, "proc/self/mountinfo", mountinfo);
+}
+
+static void
+usage_swaps(UsageFixture *fx, const char *lines)
+{
+	g_autofree gchar *swaps = g_strconcat("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n", lines, NULL);
+
+	usage_write(fx, "proc/swaps", swaps);
+}
+
+static void
+usage_address(UsageFixture *fx, int ifindex, const char *address)
+{
+	g_hash_table_insert(fx->addresses, GINT_TO_POINTER(ifindex), g_strdup_printf("has address %s", address));
+}
+
+static void
+test_layout_idle(UsageFixture *fx, gconstpointer data)
+{
+	usage_assert_free_but(fx, NONE_REFUSED);
+}
+
+/* depth 7 below the function: the partition the old walk never reached */
+static void
+test_layout_sata_partition_mounted(UsageFixture *fx, gconstpointer data)
+{
+	usage_mounts(fx, "41 22 8:1 / /srv rw,relatime - ext4 /dev/sda1 rw\n");
+	usage_assert_refused(fx, "0000:00:1f.2", "block device sda1 is mounted on /srv");
+	usage_assert_free_but(fx, REFUSED("0000:00:1f.2"));
+}
+
+static void
+test_layout_usb_disk_mounted(UsageFixture *fx, gconstpointer data)
+{
+	usage_mounts(fx, "41 22 8:17 / /media/usb rw - vfat /dev/sdb1 rw\n");
+	usage_assert_refused(fx, "0000:00:14.0", "block device sdb1 is mounted on /media/usb");
+	usage_assert_free_but(fx, REFUSED("0000:00:14.0"));
+}
+
+static void
+test_layout_sas_disk_swap(UsageFixture *fx, gconstpointer data)
+{
+	usage_swaps(fx, "/dev/sdc                                partition\t1048572\t\t0\t\t-2\n");
+	usage_assert_refused(fx, "0000:00:10.0", "block device sdc is in use as swap");
+	usage_assert_free_but(fx, REFUSED("0000:00:10.0"));
+}
+
+/* btrfs shows an anonymous device number: the source names the disk */
+static void
+test_layout_mount_by_source(UsageFixture *fx, gconstpointer data)
+{
+	usage_mounts(fx, "41 22 0:45 / /home rw - btrfs /dev/sda1 rw,space_cache=v2\n");
+	usage_assert_refused(fx, "0000:00:1f.2", "block device sda1 is mounted on /home");
+	usage_assert_free_but(fx, REFUSED("0000:00:1f.2"));
+}
+
+static void
+test_layout_dm_over_partition(UsageFixture *fx, gconstpointer data)
+{
+	usage_block(fx, "devices/virtual/block/dm-0", "253:0");
+	usage_stack(fx, "dm-0", "sda2");
+	usage_mounts(fx, "41 22 253:0 / / rw - ext4 /dev/mapper/vg-root rw\n");
+	usage_assert_refused(fx, "0000:00:1f.2", "block device sda2 is a member of dm-0, mounted on /");
+	usage_assert_free_but(fx, REFUSED("0000:00:1f.2"));
+}
+
+/* LVM on RAID on partitions of two controllers: both are the array's */
+static void
+test_layout_lvm_on_raid(UsageFixture *fx, gconstpointer data)
+{
+	usage_block(fx, "devices/virtual/block/md0", "9:0");
+	usage_block(fx, "devices/virtual/block/dm-1", "253:1");
+	usage_stack(fx, "md0", "sda1");
+	usage_stack(fx, "md0", "sdc1");
+	usage_stack(fx, "dm-1", "md0");
+	usage_mounts(fx, "41 22 253:1 / /data rw - xfs /dev/mapper/data-lv rw\n");
+	usage_assert_refused(fx, "0000:00:1f.2",
+			     "block device sda1 is a member of md0, a member of dm-1, mounted on /data");
+	usage_assert_refused(fx, "0000:00:10.0",
+			     "block device sdc1 is a member of md0, a member of dm-1, mounted on /data");
+	usage_assert_free_but(fx, REFUSED("0000:00:1f.2", "0000:00:10.0"));
+}
+
+/* a stack nothing mounts still holds its members */
+static void
+test_layout_raid_held(UsageFixture *fx, gconstpointer data)
+{
+	usage_block(fx, "devices/virtual/block/md0", "9:0");
+	usage_stack(fx, "md0", "sda1");
+	usage_stack(fx, "md0", "sdc1");
+	usage_assert_refused(fx, "0000:00:1f.2", "block device sda1 is held by md0");
+	usage_assert_refused(fx, "0000:00:10.0", "block device sdc1 is held by md0");
+	usage_assert_free_but(fx, REFUSED("0000:00:1f.2", "0000:00:10.0"));
+}
+
+/* swap on an LVM volume, named as older systems name it in /proc/swaps */
+static void
+test_layout_swap_on_mapper(UsageFixture *fx, gconstpointer data)
+{
+	usage_block(fx, "devices/virtual/block/dm-2", "253:2");
+	usage_write(fx, "sys/devices/virtual/block/dm-2/dm/name", "vg-swap\n");
+	usage_stack(fx, "dm-2", "sdb1");
+	usage_swaps(fx, "/dev/mapper/vg-swap                     partition\t1048572\t\t0\t\t-2\n");
+	usage_assert_refused(fx, "0000:00:14.0", "block device sdb1 is a member of dm-2, in use as swap");
+	usage_assert_free_but(fx, REFUSED("0000:00:14.0"));
+}
+
+/* the NIC is the virtio device's, not the PCI function's: <dev>/virtio0/net */
+static void
+test_layout_virtio_net(UsageFixture *fx, gconstpointer data)
+{
+	usage_address(fx, 4, "192.0.2.4/24");
+	usage_assert_refused(fx, "0000:00:03.0", "network interface eth1 has address 192.0.2.4/24");
+	usage_assert_free_but(fx, REFUSED("0000:00:03.0"));
+}
+
+static void
+test_layout_bond(UsageFixture *fx, gconstpointer data)
+{
+	usage_netdev(fx, "devices/virtual/net/bond0", "20");
+	usage_mkdir(fx, "sys/devices/virtual/net/bond0/bonding");
+	usage_net_lower(fx, "bond0", "eth0");
+	usage_net_lower(fx, "bond0", "eth1");
+	usage_assert_free_but(fx, NONE_REFUSED);
+	usage_address(fx, 20, "198.51.100.20/24");
+	usage_assert_refused(fx, "0000:01:00.0", "network interface eth0 is a member of bond0, which has address "
+						 "198.51.100.20/24");
+	usage_assert_refused(fx, "0000:00:03.0", "network interface eth1 is a member of bond0, which has address "
+						 "198.51.100.20/24");
+	usage_assert_free_but(fx, REFUSED("0000:01:00.0", "0000:00:03.0"));
+}
+
+/* a bridge's ports, as brif/ lists them: PORT -> ../../eth1/brport */
+static void
+test_layout_bridge(UsageFixture *fx, gconstpointer data)
+{
+	usage_netdev(fx, "devices/virtual/net/br0", "30");
+	usage_mkdir(fx, "sys/devices/virtual/net/br0/bridge");
+	usage_mkdir(fx, "sys/devices/pci0000:00/0000:00:03.0/virtio0/net/eth1/brport");
+	usage_link(fx, "devices/virtual/net/br0/brif/eth1", "devices/pci0000:00/0000:00:03.0/virtio0/net/eth1/brport");
+	usage_assert_free_but(fx, NONE_REFUSED);
+	usage_address(fx, 30, "203.0.113.30/24");
+	usage_assert_refused(fx, "0000:00:03.0", "network interface eth1 is a port of br0, which has address "
+						 "203.0.113.30/24");
+	usage_assert_free_but(fx, REFUSED("0000:00:03.0"));
+}
+
+/* a VLAN on a bond in a bridge: the whole way down is named */
+static void
+test_layout_vlan_bond_bridge(UsageFixture *fx, gconstpointer data)
+{
+	usage_netdev(fx, "devices/virtual/net/bond0", "20");
+	usage_mkdir(fx, "sys/devices/virtual/net/bond0/bonding");
+	usage_net_lower(fx, "bond0", "eth0");
+	usage_netdev(fx, "devices/virtual/net/bond0.10", "21");
+	usage_net_lower(fx, "bond0.10", "bond0");
+	usage_netdev(fx, "devices/virtual/net/br10", "31");
+	usage_mkdir(fx, "sys/devices/virtual/net/br10/bridge");
+	usage_net_lower(fx, "br10", "bond0.10");
+	usage_address(fx, 31, "203.0.113.31/24");
+	usage_assert_refused(fx, "0000:01:00.0", "network interface eth0 is a member of bond0, the lower device of "
+						 "bond0.10, a port of br10, which has address 203.0.113.31/24");
+	usage_assert_free_but(fx, REFUSED("0000:01:00.0"));
+}
+
+/* its own address says it plainest, even where a bridge has one too */
+static void
+test_layout_own_address_first(UsageFixture *fx, gconstpointer data)
+{
+	usage_netdev(fx, "devices/virtual/net/br0", "30");
+	usage_mkdir(fx, "sys/devices/virtual/net/br0/bridge");
+	usage_net_lower(fx, "br0", "eth1");
+	usage_address(fx, 30, "203.0.113.30/24");
+	usage_address(fx, 4, "192.0.2.4/24");
+	usage_assert_refused(fx, "0000:00:03.0", "network interface eth1 has address 192.0.2.4/24");
 }
 
 /* VFIO isolates a group; a device outside any cannot be given */
@@ -575,6 +971,22 @@ main(int argc, char **argv)
 	ADD_USAGE_TEST("/plan/in-use/disk-is-swap", test_usage_disk_is_swap);
 	ADD_USAGE_TEST("/plan/in-use/disk-held", test_usage_disk_held);
 	ADD_USAGE_TEST("/plan/in-use/console-framebuffer", test_usage_console_framebuffer);
+#define ADD_LAYOUT_TEST(path, func) \
+	g_test_add(path, UsageFixture, NULL, usage_layout_setup, func, usage_fixture_teardown)
+	ADD_LAYOUT_TEST("/plan/in-use/layout/idle", test_layout_idle);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/sata-partition-mounted", test_layout_sata_partition_mounted);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/usb-disk-mounted", test_layout_usb_disk_mounted);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/sas-disk-swap", test_layout_sas_disk_swap);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/mount-by-source", test_layout_mount_by_source);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/dm-over-partition", test_layout_dm_over_partition);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/lvm-on-raid", test_layout_lvm_on_raid);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/raid-held", test_layout_raid_held);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/swap-on-mapper", test_layout_swap_on_mapper);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/virtio-net", test_layout_virtio_net);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/bond", test_layout_bond);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/bridge", test_layout_bridge);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/vlan-bond-bridge", test_layout_vlan_bond_bridge);
+	ADD_LAYOUT_TEST("/plan/in-use/layout/own-address-first", test_layout_own_address_first);
 	ADD_USAGE_TEST("/plan/no-iommu-group", test_plan_no_iommu_group);
 	ADD_USAGE_TEST("/plan/no-iommu", test_plan_no_iommu);
 	ADD_USAGE_TEST("/plan/group-member-lent", test_plan_group_member_lent);

@@ -2,7 +2,7 @@
  * hd-autocleanups.h: g_autoptr() for the engine's foreign types
  *
  * Declared once here, so that every file frees libpci handles, libkmod
- * contexts and netlink sockets the same way.  The libc ones every layer
+ * contexts, netlink sockets and libmount tables the same way.  The libc ones every layer
  * uses are in hd-base-autocleanups.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <libkmod.h>
+#include <libmount.h>
 #include <netlink/cache.h>
 #include <netlink/socket.h>
 #include <pci/pci.h>
@@ -31,3 +32,8 @@ typedef struct nl_sock HdNlSock;
 typedef struct nl_cache HdNlCache;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdNlSock, nl_socket_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdNlCache, nl_cache_free)
+
+typedef struct libmnt_table HdMntTable;
+typedef struct libmnt_iter HdMntIter;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdMntTable, mnt_unref_table)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdMntIter, mnt_free_iter)

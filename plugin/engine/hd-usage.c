@@ -4,13 +4,25 @@
  * Unbinding a NIC that carries the host's address, or the controller of a
  * mounted disk, takes the host down with the guest's start.  These checks
  * look for what an administrator would see: addresses and routes over
- * netlink, mounts and swap in /proc, block holders and the console's
- * framebuffer in sysfs.  Link-local addresses and routes do not count:
- * every interface that is up has them.
+ * netlink, mounts and swap as libmount reads them from /proc, block holders
+ * and the console's framebuffer in sysfs.  Link-local addresses and routes
+ * do not count: every interface that is up has them.
+ *
+ * The checks start from what is used and trace it down to the hardware:
+ * the class link of every block device and network interface resolves to
+ * where the device sits in /sys/devices, and that is below the PCI function
+ * serving it, however many devices lie in between (ATA ports and SCSI
+ * targets, virtio, USB, NVMe namespaces).  Stacked devices -- LVM and RAID,
+ * bonds, bridges and VLANs -- are followed down through their members.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-usage.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -19,9 +31,97 @@
 #include "hd-autocleanups.h"
 #include "hd-error.h"
 
-/* sysfs nests a disk's partitions and a controller's disks a few levels
- * below the PCI function; deeper than this is not a block device of ours */
-#define HD_USAGE_MAX_DEPTH 6
+/* ---- where a device sits ---------------------------------------------- */
+
+/* @relpath with every link resolved: the device's place in /sys/devices */
+static gchar *
+hd_usage_resolve(HdContext *ctx, const char *relpath, GError **error)
+{
+	g_autofree gchar *path = hd_sysfs_path(ctx->sysfs, relpath);
+	char *resolved = realpath(path, NULL);
+	gchar *copy;
+
+	if (resolved == NULL) {
+		int errnum = errno;
+		g_set_error(error, HD_ERROR, hd_error_from_errno(errnum), "cannot resolve %s: %s", path,
+			    g_strerror(errnum));
+		return NULL;
+	}
+	copy = g_strdup(resolved);
+	free(resolved);
+	return copy;
+}
+
+static gboolean
+hd_usage_is_under(const char *path, const char *function)
+{
+	gsize len = strlen(function);
+
+	return strncmp(path, function, len) == 0 && path[len] == '/';
+}
+
+/* the entries of @class (class/block, class/net) below @function, in order */
+static GPtrArray *
+hd_usage_class_under(HdContext *ctx, const char *class, const char *function)
+{
+	/* a tree without the class (a minimal test fixture) has none of them */
+	g_autoptr(GPtrArray) names = hd_sysfs_list(ctx->sysfs, class, NULL);
+	GPtrArray *under = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; names != NULL && i < names->len; i++) {
+		g_autofree gchar *link = g_build_filename(class, g_ptr_array_index(names, i), NULL);
+		g_autofree gchar *path = hd_usage_resolve(ctx, link, NULL);
+
+		if (path != NULL && hd_usage_is_under(path, function))
+			g_ptr_array_add(under, g_strdup(g_ptr_array_index(names, i)));
+	}
+	return under;
+}
+
+static gboolean
+hd_usage_contains(GPtrArray *names, const char *name)
+{
+	return g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL);
+}
+
+/* the devices @name is built on: a block device's slaves, an interface's lower devices */
+typedef GPtrArray *(*HdUsageLowerFunc)(HdContext *ctx, const char *name);
+
+/*
+ * Down from @name through its lower devices to one of @leaves, appending
+ * the names on the way to @chain.  @seen ends a loop in a damaged tree.
+ */
+static gboolean
+hd_usage_trace(HdContext *ctx, HdUsageLowerFunc lower, GPtrArray *leaves, const char *name, GHashTable *seen,
+	       GPtrArray *chain)
+{
+	g_autoptr(GPtrArray) below = NULL;
+
+	if (!g_hash_table_add(seen, g_strdup(name)))
+		return FALSE;
+	g_ptr_array_add(chain, g_strdup(name));
+	if (hd_usage_contains(leaves, name))
+		return TRUE;
+	below = lower(ctx, name);
+	for (guint i = 0; below != NULL && i < below->len; i++) {
+		if (hd_usage_trace(ctx, lower, leaves, g_ptr_array_index(below, i), seen, chain))
+			return TRUE;
+	}
+	g_ptr_array_remove_index(chain, chain->len - 1);
+	return FALSE;
+}
+
+/* @name, what it is built on, and so on down to one of @leaves; NULL if it is not */
+static GPtrArray *
+hd_usage_chain(HdContext *ctx, HdUsageLowerFunc lower, GPtrArray *leaves, const char *name)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
+
+	if (name == NULL || !hd_usage_trace(ctx, lower, leaves, name, seen, chain))
+		return NULL;
+	return g_steal_pointer(&chain);
+}
 
 /* ---- network interfaces ------------------------------------------------ */
 
@@ -104,149 +204,264 @@ hd_usage_netdev_netlink(int ifindex, gpointer user_data, gchar **reason, GError 
 }
 
 static gboolean
-hd_usage_check_netdevs(HdContext *ctx, const char *dir, gchar **reason, GError **error)
+hd_usage_ask_netdev(HdContext *ctx, const char *name, gchar **why, GError **error)
 {
-	g_autofree gchar *net = g_build_filename(dir, "net", NULL);
-	g_autoptr(GPtrArray) names = hd_sysfs_list(ctx->sysfs, net, NULL);
+	g_autofree gchar *ifindex_path = g_build_filename("class/net", name, "ifindex", NULL);
+	g_autofree gchar *ifindex = hd_sysfs_read(ctx->sysfs, ifindex_path, error);
+	guint64 index = 0;
 
-	for (guint i = 0; names != NULL && i < names->len && *reason == NULL; i++) {
+	if (ifindex == NULL)
+		return FALSE;
+	if (!g_ascii_string_to_unsigned(ifindex, 10, 1, G_MAXINT, &index, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: '%s' is not an interface index",
+			    ifindex_path, ifindex);
+		return FALSE;
+	}
+	return ctx->netdev_use(index, ctx->netdev_use_data, why, error);
+}
+
+/*
+ * A stacked interface's lower devices: its lower_NAME links (bonds, bridges,
+ * VLANs, macvlans) and a bridge's brif/, its ports.
+ */
+static GPtrArray *
+hd_usage_net_lowers(HdContext *ctx, const char *name)
+{
+	g_autofree gchar *dir = g_build_filename("class/net", name, NULL);
+	g_autofree gchar *brif = g_build_filename(dir, "brif", NULL);
+	g_autoptr(GPtrArray) entries = hd_sysfs_list(ctx->sysfs, dir, NULL);
+	GPtrArray *lowers = hd_sysfs_list(ctx->sysfs, brif, NULL);
+
+	if (lowers == NULL)
+		lowers = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; entries != NULL && i < entries->len; i++) {
+		const char *entry = g_ptr_array_index(entries, i);
+
+		if (g_str_has_prefix(entry, "lower_"))
+			g_ptr_array_add(lowers, g_strdup(entry + strlen("lower_")));
+	}
+	return lowers;
+}
+
+/* what a lower device is to @upper */
+static const char *
+hd_usage_net_relation(HdContext *ctx, const char *upper)
+{
+	g_autofree gchar *bridge = g_build_filename("class/net", upper, "bridge", NULL);
+	g_autofree gchar *bonding = g_build_filename("class/net", upper, "bonding", NULL);
+
+	if (hd_sysfs_exists(ctx->sysfs, bridge))
+		return "a port of";
+	if (hd_sysfs_exists(ctx->sysfs, bonding))
+		return "a member of";
+	return "the lower device of";
+}
+
+/* "network interface eth0 is a member of bond0, a port of br0, which has address ..." */
+static gchar *
+hd_usage_net_reason(HdContext *ctx, GPtrArray *chain, const char *why)
+{
+	GString *reason = g_string_new("network interface ");
+
+	g_string_append(reason, g_ptr_array_index(chain, chain->len - 1));
+	if (chain->len == 1) {
+		g_string_append_printf(reason, " %s", why);
+		return g_string_free(reason, FALSE);
+	}
+	g_string_append(reason, " is ");
+	for (guint i = chain->len - 1; i-- > 0;) {
+		const char *upper = g_ptr_array_index(chain, i);
+		g_string_append_printf(reason, "%s %s, ", hd_usage_net_relation(ctx, upper), upper);
+	}
+	g_string_append_printf(reason, "which %s", why);
+	return g_string_free(reason, FALSE);
+}
+
+/* the interface @name, if it is built on one of @leaves, and the host uses it */
+static gboolean
+hd_usage_check_netdev(HdContext *ctx, GPtrArray *leaves, const char *name, gchar **reason, GError **error)
+{
+	g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, hd_usage_net_lowers, leaves, name);
+	g_autofree gchar *why = NULL;
+
+	if (chain == NULL)
+		return TRUE;
+	if (!hd_usage_ask_netdev(ctx, name, &why, error))
+		return FALSE;
+	if (why != NULL)
+		*reason = hd_usage_net_reason(ctx, chain, why);
+	return TRUE;
+}
+
+/* the function's own interfaces first, then the stacks built on them */
+static gboolean
+hd_usage_check_netdevs(HdContext *ctx, const char *function, gchar **reason, GError **error)
+{
+	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, "class/net", function);
+	g_autoptr(GPtrArray) names = NULL;
+
+	for (guint i = 0; i < leaves->len && *reason == NULL; i++) {
+		if (!hd_usage_check_netdev(ctx, leaves, g_ptr_array_index(leaves, i), reason, error))
+			return FALSE;
+	}
+	if (leaves->len == 0 || *reason != NULL)
+		return TRUE;
+	names = hd_sysfs_list(ctx->sysfs, "class/net", error);
+	if (names == NULL)
+		return FALSE;
+	for (guint i = 0; i < names->len && *reason == NULL; i++) {
 		const char *name = g_ptr_array_index(names, i);
-		g_autofree gchar *ifindex_path = g_build_filename(net, name, "ifindex", NULL);
-		g_autofree gchar *ifindex = hd_sysfs_read(ctx->sysfs, ifindex_path, error);
-		g_autofree gchar *why = NULL;
-		guint64 index = 0;
 
-		if (ifindex == NULL)
+		if (!hd_usage_contains(leaves, name) && !hd_usage_check_netdev(ctx, leaves, name, reason, error))
 			return FALSE;
-		if (!g_ascii_string_to_unsigned(ifindex, 10, 1, G_MAXINT, &index, NULL)) {
-			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: '%s' is not an interface index",
-				    ifindex_path, ifindex);
-			return FALSE;
-		}
-		if (!ctx->netdev_use(index, ctx->netdev_use_data, &why, error))
-			return FALSE;
-		if (why != NULL)
-			*reason = g_strdup_printf("network interface %s %s", name, why);
 	}
 	return TRUE;
 }
 
 /* ---- block devices ----------------------------------------------------- */
 
-/* "/dev/sda1 ..." lines of /proc/swaps */
-static gboolean
-hd_usage_is_swap(const char *swaps, const char *name)
+static GPtrArray *
+hd_usage_block_slaves(HdContext *ctx, const char *name)
 {
-	g_autofree gchar *needle = g_strdup_printf("/dev/%s ", name);
-	g_autofree gchar *tabbed = g_strdup_printf("/dev/%s\t", name);
+	g_autofree gchar *slaves = g_build_filename("class/block", name, "slaves", NULL);
 
-	for (const char *line = swaps; line != NULL && *line != '\0';) {
-		const char *next = strchr(line, '\n');
-		if (g_str_has_prefix(line, needle) || g_str_has_prefix(line, tabbed))
-			return TRUE;
-		line = next != NULL ? next + 1 : NULL;
-	}
-	return FALSE;
+	return hd_sysfs_list(ctx->sysfs, slaves, NULL);
 }
 
-/* the mount point of "maj:min" in /proc/self/mountinfo (its 3rd field) */
+/* the device-mapper device /dev/mapper/@dm_name is, by its dm/name */
 static gchar *
-hd_usage_mount_point(const char *mountinfo, const char *dev)
+hd_usage_block_by_dm_name(HdContext *ctx, const char *dm_name)
 {
-	g_auto(GStrv) lines = g_strsplit(mountinfo, "\n", -1);
+	g_autoptr(GPtrArray) names = hd_sysfs_list(ctx->sysfs, "class/block", NULL);
 
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) fields = g_strsplit(lines[i], " ", 6);
-		if (g_strv_length(fields) >= 5 && g_strcmp0(fields[2], dev) == 0)
-			return g_strdup(fields[4]);
+	for (guint i = 0; names != NULL && i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		g_autofree gchar *path = g_build_filename("class/block", name, "dm", "name", NULL);
+		g_autofree gchar *value = g_str_has_prefix(name, "dm-") ? hd_sysfs_read(ctx->sysfs, path, NULL) : NULL;
+
+		if (g_strcmp0(value, dm_name) == 0)
+			return g_strdup(name);
 	}
 	return NULL;
 }
 
-typedef struct {
-	gchar *mountinfo;
-	gchar *swaps;
-} HdProcState;
-
-static void
-hd_proc_state_clear(HdProcState *state)
+/* the block device a /dev path names: /dev/sda1, /dev/dm-0, /dev/mapper/vg-root */
+static gchar *
+hd_usage_block_by_path(HdContext *ctx, const char *source)
 {
-	g_clear_pointer(&state->mountinfo, g_free);
-	g_clear_pointer(&state->swaps, g_free);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdProcState, hd_proc_state_clear)
+	const char *name = source + strlen("/dev/");
+	g_autofree gchar *link = NULL;
 
-/* read once per device, and only when it has a block device at all */
-static gboolean
-hd_proc_state_load(HdContext *ctx, HdProcState *proc, GError **error)
-{
-	g_autofree gchar *mountinfo = g_build_filename(ctx->proc_root, "self", "mountinfo", NULL);
-	g_autofree gchar *swaps = g_build_filename(ctx->proc_root, "swaps", NULL);
-	g_autoptr(GError) local = NULL;
-
-	if (g_file_get_contents(mountinfo, &proc->mountinfo, NULL, &local) &&
-	    g_file_get_contents(swaps, &proc->swaps, NULL, &local))
-		return TRUE;
-	hd_proc_state_clear(proc);
-	g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "%s", local->message);
-	return FALSE;
-}
-
-static gboolean
-hd_usage_check_block(HdContext *ctx, HdProcState *proc, const char *dir, gchar **reason, GError **error)
-{
-	g_autofree gchar *name = g_path_get_basename(dir);
-	g_autofree gchar *dev_path = g_build_filename(dir, "dev", NULL);
-	g_autofree gchar *holders_path = g_build_filename(dir, "holders", NULL);
-	g_autofree gchar *dev = NULL;
-	g_autoptr(GPtrArray) holders = NULL;
-	g_autofree gchar *mount_point = NULL;
-
-	dev = hd_sysfs_read(ctx->sysfs, dev_path, error);
-	if (dev == NULL)
-		return FALSE;
-	holders = hd_sysfs_list(ctx->sysfs, holders_path, error);
-	if (holders == NULL || (proc->mountinfo == NULL && !hd_proc_state_load(ctx, proc, error)))
-		return FALSE;
-	mount_point = hd_usage_mount_point(proc->mountinfo, dev);
-	if (mount_point != NULL)
-		*reason = g_strdup_printf("block device %s is mounted on %s", name, mount_point);
-	else if (hd_usage_is_swap(proc->swaps, name))
-		*reason = g_strdup_printf("block device %s is in use as swap", name);
-	else if (holders->len > 0)
-		*reason = g_strdup_printf("block device %s is held by %s", name,
-					  (const char *)g_ptr_array_index(holders, 0));
-	return TRUE;
+	if (g_str_has_prefix(source, "/dev/mapper/"))
+		return hd_usage_block_by_dm_name(ctx, source + strlen("/dev/mapper/"));
+	if (!g_str_has_prefix(source, "/dev/") || *name == '.' || strchr(name, '/') != NULL)
+		return NULL;
+	link = g_build_filename("class/block", name, NULL);
+	return hd_sysfs_exists(ctx->sysfs, link) ? g_strdup(name) : NULL;
 }
 
 /*
- * Walk below the PCI function for block devices (directories with both a
- * "dev" and a "holders" entry: disks and their partitions), never following
- * a symlink, which in sysfs leads out of the device (driver, subsystem ...).
+ * The block device a mount or swap is on: by device number, where it is a
+ * block device's (btrfs shows an anonymous one, swap none), or else by the
+ * /dev path it was given.
  */
-static gboolean
-hd_usage_walk_block(HdContext *ctx, HdProcState *proc, const char *dir, guint depth, gchar **reason, GError **error)
+static gchar *
+hd_usage_block_of(HdContext *ctx, struct libmnt_fs *fs)
 {
-	g_autoptr(GPtrArray) entries = NULL;
-	g_autofree gchar *dev = g_build_filename(dir, "dev", NULL);
-	g_autofree gchar *holders = g_build_filename(dir, "holders", NULL);
+	dev_t devno = mnt_fs_get_devno(fs);
+	const char *source = mnt_fs_get_source(fs);
 
-	if (depth > 0 && hd_sysfs_exists(ctx->sysfs, dev) && hd_sysfs_exists(ctx->sysfs, holders) &&
-	    !hd_usage_check_block(ctx, proc, dir, reason, error))
-		return FALSE;
-	if (*reason != NULL || depth == HD_USAGE_MAX_DEPTH)
-		return TRUE;
-	entries = hd_sysfs_list(ctx->sysfs, dir, error);
-	if (entries == NULL)
-		return FALSE;
-	for (guint i = 0; i < entries->len && *reason == NULL; i++) {
-		g_autofree gchar *child = g_build_filename(dir, g_ptr_array_index(entries, i), NULL);
+	if (major(devno) != 0) {
+		g_autofree gchar *link = g_strdup_printf("dev/block/%u:%u", major(devno), minor(devno));
+		g_autofree gchar *path = hd_usage_resolve(ctx, link, NULL);
 
-		if (!hd_sysfs_is_dir(ctx->sysfs, child))
-			continue;
-		if (!hd_usage_walk_block(ctx, proc, child, depth + 1, reason, error))
-			return FALSE;
+		if (path != NULL)
+			return g_path_get_basename(path);
 	}
+	return source != NULL ? hd_usage_block_by_path(ctx, source) : NULL;
+}
+
+/* @file under ctx->proc_root: self/mountinfo, or swaps */
+static HdMntTable *
+hd_usage_proc_table(HdContext *ctx, const char *file, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(ctx->proc_root, file, NULL);
+	g_autoptr(HdMntTable) table = mnt_new_table();
+	gboolean swaps = g_str_equal(file, "swaps");
+	int rc = swaps ? mnt_table_parse_swaps(table, path) : mnt_table_parse_file(table, path);
+
+	/* a kernel built without swap has no /proc/swaps */
+	if (rc == 0 || (swaps && rc == -ENOENT))
+		return g_steal_pointer(&table);
+	g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "cannot read %s: %s", path, g_strerror(-rc));
+	return NULL;
+}
+
+/* "block device sda2 is a member of md0, a member of dm-0, mounted on /" */
+static gchar *
+hd_usage_block_reason(GPtrArray *chain, const char *use)
+{
+	GString *reason = g_string_new(NULL);
+
+	g_string_printf(reason, "block device %s is ", (const char *)g_ptr_array_index(chain, chain->len - 1));
+	for (guint i = chain->len - 1; i-- > 0;)
+		g_string_append_printf(reason, "a member of %s, ", (const char *)g_ptr_array_index(chain, i));
+	g_string_append(reason, use);
+	return g_string_free(reason, FALSE);
+}
+
+/* the first mount (or swap) on a block device built on one of @leaves */
+static gboolean
+hd_usage_check_table(HdContext *ctx, GPtrArray *leaves, const char *file, gchar **reason, GError **error)
+{
+	g_autoptr(HdMntTable) table = hd_usage_proc_table(ctx, file, error);
+	g_autoptr(HdMntIter) iter = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+
+	if (table == NULL)
+		return FALSE;
+	while (*reason == NULL && mnt_table_next_fs(table, iter, &fs) == 0) {
+		g_autofree gchar *name = hd_usage_block_of(ctx, fs);
+		g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, hd_usage_block_slaves, leaves, name);
+		g_autofree gchar *use = NULL;
+
+		if (chain == NULL)
+			continue;
+		use = mnt_fs_is_swaparea(fs) ? g_strdup("in use as swap")
+					     : g_strdup_printf("mounted on %s", mnt_fs_get_target(fs));
+		*reason = hd_usage_block_reason(chain, use);
+	}
+	return TRUE;
+}
+
+/* a stack nothing mounts still holds its members: an LVM volume, a RAID array */
+static void
+hd_usage_check_held(HdContext *ctx, GPtrArray *leaves, gchar **reason)
+{
+	for (guint i = 0; i < leaves->len && *reason == NULL; i++) {
+		const char *name = g_ptr_array_index(leaves, i);
+		g_autofree gchar *path = g_build_filename("class/block", name, "holders", NULL);
+		g_autoptr(GPtrArray) holders = hd_sysfs_list(ctx->sysfs, path, NULL);
+
+		if (holders != NULL && holders->len > 0)
+			*reason = g_strdup_printf("block device %s is held by %s", name,
+						  (const char *)g_ptr_array_index(holders, 0));
+	}
+}
+
+static gboolean
+hd_usage_check_blocks(HdContext *ctx, const char *function, gchar **reason, GError **error)
+{
+	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, "class/block", function);
+
+	/* most devices have no disk: /proc is not even read for them */
+	if (leaves->len == 0)
+		return TRUE;
+	if (!hd_usage_check_table(ctx, leaves, "self/mountinfo", reason, error) ||
+	    (*reason == NULL && !hd_usage_check_table(ctx, leaves, "swaps", reason, error)))
+		return FALSE;
+	if (*reason == NULL)
+		hd_usage_check_held(ctx, leaves, reason);
 	return TRUE;
 }
 
@@ -282,10 +497,12 @@ gboolean
 hd_usage_check(HdContext *ctx, const HdDeviceInfo *info, gchar **reason, GError **error)
 {
 	g_autofree gchar *dir = hd_function_attr_path(info->bdf, NULL);
-	g_auto(HdProcState) proc = {NULL, NULL};
+	g_autofree gchar *function = hd_usage_resolve(ctx, dir, error);
 
 	*reason = NULL;
-	return hd_usage_check_netdevs(ctx, dir, reason, error) &&
-	       (*reason != NULL || hd_usage_walk_block(ctx, &proc, dir, 0, reason, error)) &&
+	if (function == NULL)
+		return FALSE;
+	return hd_usage_check_netdevs(ctx, function, reason, error) &&
+	       (*reason != NULL || hd_usage_check_blocks(ctx, function, reason, error)) &&
 	       (*reason != NULL || hd_usage_check_console(ctx, dir, reason, error));
 }

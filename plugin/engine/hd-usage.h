@@ -9,9 +9,11 @@
 
 /*
  * Why the host is using the device, in words for the `virsh start` user
- * (NULL in *reason when it is not): a network interface with an address or
- * a route, a block device that is mounted, swapped on or held by another
- * block device, or the framebuffer of the active console.
+ * (NULL in *reason when it is not): a network interface below it, at any
+ * depth, with an address or a route, or a member of a bond, bridge or VLAN
+ * that has one; a block device below it that is mounted, swapped on, held
+ * by another block device, or a member of a mounted or swapped LVM volume
+ * or RAID array; or the framebuffer of the active console.
  */
 gboolean hd_usage_check(HdContext *ctx, const HdDeviceInfo *info, gchar **reason, GError **error);
 
