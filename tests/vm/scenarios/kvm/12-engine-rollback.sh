@@ -15,6 +15,17 @@ expect_eq "the refusal" "$HOOK_ERR" "hostdev-hook: engine4: 0000:09:00.0: no suc
 expect_restored 0000:01:00.0 e1000e
 expect_restored 0000:02:00.0 e1000e
 
+say "a driver that is no stub is refused before any module is loaded"
+domain_xml engine4 "$(hd_meta "<hd:device address='0000:01:00.0' driver='nvme'/>")" 0000:01:00.0 > /tmp/engine4.xml
+if hook engine4 prepare begin < /tmp/engine4.xml; then
+    fail "prepare accepted driver='nvme' for a NIC"
+fi
+case "$HOOK_ERR" in
+    "hostdev-hook: engine4: 0000:01:00.0: vfio-pci: driver 'nvme' is not a VFIO driver: "*) ;;
+    *) fail "unexpected refusal: $HOOK_ERR" ;;
+esac
+expect_restored 0000:01:00.0 e1000e
+
 say "a bind that fails after another succeeded"
 policy_with_timeout 500
 domain_xml engine4 "$(hd_meta "<hd:device address='0000:02:00.0' driver='pcieport'/>")" \

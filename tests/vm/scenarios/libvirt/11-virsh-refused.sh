@@ -3,7 +3,8 @@
 # our one-line reason, and nothing stays bound: once for a device that does
 # not exist (refused before anything changes), once for a bind that fails
 # after the first NIC was bound (rolled back; pcieport refuses an endpoint in
-# probe() without touching it, and the policy gives up after 500 ms).
+# probe() without touching it, and the policy, which allows asking for it,
+# gives up after 500 ms).
 . "$VMTEST_LIB"
 
 start_refused() {
@@ -31,7 +32,8 @@ start_refused vmtest-missing "0000:09:00.0: no such PCI device on this host"
 
 say "the second device's bind fails"
 mkdir -p /etc/hostdev-hook
-printf '[bind]\ntimeout-ms=500\n' > /etc/hostdev-hook/policy.conf
+printf '[bind]\ntimeout-ms=500\n[drivers]\nallow=pcieport\n' > /etc/hostdev-hook/policy.conf
+chmod 0644 /etc/hostdev-hook/policy.conf
 qemu_domain vmtest-rollback "$(hd_meta "<hd:device address='0000:02:00.0' driver='pcieport'/>")" \
     0000:01:00.0 0000:02:00.0 > /tmp/vmtest-rollback.xml
 start_refused vmtest-rollback "0000:02:00.0: pcieport did not take the device within 500 ms (driver now: none)"
