@@ -17,6 +17,7 @@ HOOK="$hooks/libxl.d/50-hostdev-hook"
 
 printf '[quirk e1000e]\ndevices=8086:10d3\nfields=000000b0:4:00000000;000000b4:2:0000ffff\n' \
     > /run/hostdev-hook-policy.conf
+chmod 0644 /run/hostdev-hook-policy.conf
 export HOSTDEV_HOOK_POLICY=/run/hostdev-hook-policy.conf
 
 # pciback's three lists on one line each, flattened
