@@ -44,7 +44,8 @@ pciback_state > /tmp/state.before
 say "before: $(xargs < /tmp/state.before)"
 
 say "a permissive, quirky lend and its release"
-xen_domain pv1 "$nic" yes | hook pv1 prepare begin || fail "prepare failed: $HOOK_ERR"
+xen_domain pv1 "$nic" yes > /tmp/pv1.xml
+hook pv1 prepare begin < /tmp/pv1.xml || fail "prepare failed: $HOOK_ERR"
 expect_driver "$nic" pciback
 grep -qx "$nic" $pciback/slots || fail "the seized device is not in the slot list"
 grep -qx "$nic" $pciback/permissive || fail "permissive was not set"
@@ -57,8 +58,10 @@ expect_state /tmp/state.before
 [ ! -e "$(journal_of pv1)" ] || fail "release left the journal"
 
 say "two identical NICs in two domains keep each other's quirks"
-xen_domain one "$nic" | hook one prepare begin || fail "prepare one failed: $HOOK_ERR"
-xen_domain two "$nic2" | hook two prepare begin || fail "prepare two failed: $HOOK_ERR"
+xen_domain one "$nic" > /tmp/one.xml
+hook one prepare begin < /tmp/one.xml || fail "prepare one failed: $HOOK_ERR"
+xen_domain two "$nic2" > /tmp/two.xml
+hook two prepare begin < /tmp/two.xml || fail "prepare two failed: $HOOK_ERR"
 hook one release end < /dev/null || fail "release one failed: $HOOK_ERR"
 expect_restored "$nic" e1000e
 grep -q "^${nic2#0000:}" $pciback/quirks || fail "the other NIC lost its quirks entry: $(xargs < $pciback/quirks)"
@@ -70,7 +73,12 @@ expect_state /tmp/state.before
 say "a failure injected at each write rolls back"
 n=1
 while :; do
-    if xen_domain fault "$nic" yes | HOSTDEV_HOOK_FAULT="fail:$n" hook fault prepare begin; then
+    xen_domain fault "$nic" yes > /tmp/fault.xml
+    export HOSTDEV_HOOK_FAULT="fail:$n"
+    status=0
+    hook fault prepare begin < /tmp/fault.xml || status=$?
+    unset HOSTDEV_HOOK_FAULT
+    if [ "$status" -eq 0 ]; then
         say "prepare has $((n - 1)) writes; the next run succeeded"
         hook fault release end < /dev/null || fail "release failed: $HOOK_ERR"
         break
@@ -95,7 +103,8 @@ sysfs_write "$nic2" "$(pci_dev "$nic2")/driver/unbind"
 sysfs_write "$nic2" $pciback/bind
 expect_driver "$nic2" pciback
 pciback_state > /tmp/state.hidden
-xen_domain hid "$nic2" yes | hook hid prepare begin || fail "prepare failed: $HOOK_ERR"
+xen_domain hid "$nic2" yes > /tmp/hid.xml
+hook hid prepare begin < /tmp/hid.xml || fail "prepare failed: $HOOK_ERR"
 grep -qx "$nic2" $pciback/permissive || fail "permissive was not set on the hidden device"
 hook hid release end < /dev/null || fail "release failed: $HOOK_ERR"
 expect_driver "$nic2" pciback
@@ -107,7 +116,8 @@ expect_restored "$nic2" e1000e
 expect_state /tmp/state.before
 
 say "permissive mode for an HVM guest without writeFiltering='no' is refused"
-if xen_domain hvm1 "$nic" yes hvm | hook hvm1 prepare begin; then
+xen_domain hvm1 "$nic" yes hvm > /tmp/hvm1.xml
+if hook hvm1 prepare begin < /tmp/hvm1.xml; then
     fail "an HVM permissive request without writeFiltering='no' was accepted"
 fi
 case "$HOOK_ERR" in
