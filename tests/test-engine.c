@@ -1814,6 +1814,53 @@ test_journal_limits(Fixture *fx, gconstpointer data)
 		g_assert_null(status);
 		g_assert_nonnull(error);
 	}
+	/* brackets a comment or a single-quoted string would hide from the count,
+	 * as json-glib reads both (found by tests/fuzz: 100000 levels overflowed
+	 * json-glib's stack) */
+	{
+		const char *hiders[] = {"{\"version\": 2, /* \" */ \"x\": ", "{\"version\": 2, 'a\"': "};
+
+		for (guint i = 0; i < G_N_ELEMENTS(hiders); i++) {
+			g_autoptr(GError) error = NULL;
+			g_autofree gchar *brackets = g_strnfill(100000, '[');
+			g_autofree gchar *contents = g_strconcat(hiders[i], brackets, NULL);
+			g_autoptr(HdJournal) journal = NULL;
+
+			write_journal(fx, VM, contents, -1);
+			journal = hd_journal_load(fx->state_dir, &owner, &error);
+			g_assert_null(journal);
+			g_assert_nonnull(strstr(error->message, "comments and single quotes are no part of a journal"));
+		}
+	}
+	/* plugin data that would not survive a save: a double, a lone surrogate */
+	{
+		const char *bad_data[] = {"{\"n\": 1e22}", "{\"s\": \"\\ud800x\"}", "{\"o\": {}}"};
+
+		for (guint i = 0; i < G_N_ELEMENTS(bad_data); i++) {
+			g_autoptr(GError) error = NULL;
+			g_autofree gchar *contents = g_strdup_printf(
+			    "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"entries\": "
+			    "[{\"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"address\": \"" NIC1 "\", "
+			    "\"plugin\": \"vfio-pci\", \"phase\": \"bind\", \"step\": \"done\", \"data\": %s}]}",
+			    bad_data[i]);
+			g_autoptr(HdJournal) journal = NULL;
+
+			write_journal(fx, VM, contents, -1);
+			journal = hd_journal_load(fx->state_dir, &owner, &error);
+			g_assert_null(journal);
+			g_assert_nonnull(strstr(error->message, "is not null, a boolean, an integer or a UTF-8 string"));
+		}
+	}
+	/* a version or found_bound of another type is an error, not a critical */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdJournal) journal = NULL;
+
+		write_journal(fx, VM, "{\"version\": {}, \"devices\": []}", -1);
+		journal = hd_journal_load(fx->state_dir, &owner, &error);
+		g_assert_null(journal);
+		g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+	}
 	g_unlink(path);
 	/* a link, even to a good journal elsewhere, and a FIFO, are refused */
 	g_assert_cmpint(symlink("/etc/hostname", path), ==, 0);

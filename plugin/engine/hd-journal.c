@@ -275,6 +275,56 @@ hd_entry_count_sharers(HdContext *ctx, const HdEntry *entry, guint *count, GErro
 	return TRUE;
 }
 
+static const HdEntry *
+hd_journal_find_sharer_with(const HdJournal *journal, const HdEntry *entry, const char *key)
+{
+	for (guint i = 0; i < journal->entries->len; i++) {
+		const HdEntry *other = g_ptr_array_index(journal->entries, i);
+
+		if (hd_entry_shares_with(other, entry) && json_object_has_member(other->data, key))
+			return other;
+	}
+	return NULL;
+}
+
+static void
+hd_entry_copy_members(HdEntry *entry, const HdEntry *from, const char *const *keys)
+{
+	for (guint i = 0; keys[i] != NULL; i++) {
+		JsonNode *node = json_object_get_member(from->data, keys[i]);
+
+		if (node != NULL)
+			json_object_set_member(entry->data, keys[i], json_node_copy(node));
+	}
+}
+
+/* the entry's own journal as it is in memory, every other as on disk */
+gboolean
+hd_entry_adopt_from_sharers(HdContext *ctx, HdEntry *entry, const char *const *keys, gboolean *adopted,
+			    GError **error)
+{
+	const HdEntry *from = hd_journal_find_sharer_with(entry->journal, entry, keys[0]);
+	g_autoptr(GPtrArray) journals = NULL;
+
+	*adopted = FALSE;
+	if (from == NULL) {
+		journals = hd_journal_load_all(ctx->state_dir, error);
+		if (journals == NULL)
+			return FALSE;
+	}
+	for (guint i = 0; from == NULL && i < journals->len; i++) {
+		const HdJournal *other = g_ptr_array_index(journals, i);
+
+		if (!hd_owner_equal(&other->owner, &entry->journal->owner))
+			from = hd_journal_find_sharer_with(other, entry, keys[0]);
+	}
+	if (from == NULL)
+		return TRUE;
+	hd_entry_copy_members(entry, from, keys);
+	*adopted = TRUE;
+	return TRUE;
+}
+
 /* ---- the journal ---------------------------------------------------------------- */
 
 void
@@ -372,7 +422,10 @@ hd_json_array(JsonObject *object, const char *member)
 /*
  * json-glib recurses once per level of nesting, so a small file of nested
  * brackets exhausts the stack.  Ours nest 4 deep; anything past the limit
- * is refused before the parser sees it.
+ * is refused before the parser sees it.  The count must see every bracket
+ * the parser will: json-glib also reads comments and single-quoted strings,
+ * which could hide brackets from a scan that knows only double quotes, and
+ * the engine writes neither, so both are refused here.
  */
 static gboolean
 hd_journal_check_shape(const char *contents, gsize len, GError **error)
@@ -394,6 +447,10 @@ hd_journal_check_shape(const char *contents, gsize len, GError **error)
 				in_string = FALSE;
 		} else if (c == '"') {
 			in_string = TRUE;
+		} else if (c == '/' || c == '\'') {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "byte %" G_GSIZE_FORMAT ": comments and single quotes are no part of a journal", i);
+			return FALSE;
 		} else if (c == '[' || c == '{') {
 			if (++depth > HD_JOURNAL_MAX_DEPTH) {
 				g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "nested deeper than %u levels",
@@ -402,6 +459,57 @@ hd_journal_check_shape(const char *contents, gsize len, GError **error)
 			}
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
+		}
+	}
+	return TRUE;
+}
+
+/* json-glib's *_with_default() getters g_critical() on a member of another
+ * type; a journal anyone could write must not reach them */
+static gboolean
+hd_json_int(JsonObject *object, const char *member, gint64 *out)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+
+	if (node == NULL || json_node_get_value_type(node) != G_TYPE_INT64)
+		return FALSE;
+	*out = json_node_get_int(node);
+	return TRUE;
+}
+
+static gboolean
+hd_json_bool(JsonObject *object, const char *member, gboolean default_value)
+{
+	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+
+	if (node == NULL || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+		return default_value;
+	return json_node_get_boolean(node);
+}
+
+/*
+ * A plugin's data is flat: null, booleans, integers and UTF-8 strings.
+ * Anything else would not survive a save (json-glib 1.6 writes 1e22 back as
+ * "1e+22.0", and a lone surrogate escape as bytes that are not UTF-8),
+ * and one unreadable journal stops every prepare on the host.
+ */
+static gboolean
+hd_journal_check_data(JsonObject *data, const char *address, GError **error)
+{
+	g_autoptr(GList) members = json_object_get_members(data);
+
+	for (GList *l = members; l != NULL; l = l->next) {
+		JsonNode *node = json_object_get_member(data, l->data);
+		GType type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
+		gboolean ok = g_utf8_validate(l->data, -1, NULL) &&
+			      (JSON_NODE_HOLDS_NULL(node) || type == G_TYPE_BOOLEAN || type == G_TYPE_INT64 ||
+			       (type == G_TYPE_STRING && g_utf8_validate(json_node_get_string(node), -1, NULL)));
+
+		if (!ok) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "%s: data member '%s' is not null, a boolean, an integer or a UTF-8 string", address,
+				    g_utf8_validate(l->data, -1, NULL) ? (const char *)l->data : "?");
+			return FALSE;
 		}
 	}
 	return TRUE;
@@ -431,7 +539,8 @@ hd_journal_parse_owner(JsonObject *object, HdOwner *out, GError **error)
 	const char *name = hd_json_string(object, "name");
 	int kind;
 
-	if (name == NULL || !hd_enum_from_string(hd_owner_kinds, hd_json_string(object, "kind"), &kind)) {
+	if (name == NULL || !g_utf8_validate(name, -1, NULL) ||
+	    !hd_enum_from_string(hd_owner_kinds, hd_json_string(object, "kind"), &kind)) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "the owner lacks its kind or name");
 		return FALSE;
 	}
@@ -453,7 +562,8 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 	HdEntry *entry;
 	int phase;
 
-	if (plugin == NULL || data == NULL || !hd_entry_step_is_valid(step) ||
+	/* a plugin's name is a word of the same alphabet as its steps */
+	if (!hd_entry_step_is_valid(plugin) || data == NULL || !hd_entry_step_is_valid(step) ||
 	    !hd_enum_from_string(hd_phase_names, hd_json_string(object, "phase"), &phase)) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "an entry lacks its plugin, phase, step or data");
@@ -461,6 +571,7 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 	}
 	if (!hd_journal_check_address(address, "address", error) ||
 	    (parent != NULL && !hd_journal_check_address(parent, "parent", error)) ||
+	    !hd_journal_check_data(data, address, error) ||
 	    !hd_journal_parse_owner(hd_json_object(object, "owner"), &owner, error))
 		return FALSE;
 	if (!hd_owner_equal(&owner, &journal->owner)) {
@@ -510,7 +621,7 @@ hd_journal_parse_v1_entry(HdJournal *journal, JsonNode *node, GError **error)
 		if (g_strcmp0(v1_step, hd_journal_v1_steps[i].v1) == 0)
 			step = hd_journal_v1_steps[i].v2;
 	}
-	if (address == NULL || target == NULL || step == NULL) {
+	if (address == NULL || target == NULL || step == NULL || (plugin != NULL && !hd_entry_step_is_valid(plugin))) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "a device entry lacks its address, target_driver or step");
 		return FALSE;
@@ -534,8 +645,7 @@ hd_journal_parse_v1_entry(HdJournal *journal, JsonNode *node, GError **error)
 	hd_entry_set_string(entry, "original_driver", hd_json_string(object, "original_driver"));
 	hd_entry_set_string(entry, "original_override", hd_json_string(object, "original_override"));
 	hd_entry_set_string(entry, "target_driver", target);
-	hd_entry_set_bool(entry, "found_bound",
-			  json_object_get_boolean_member_with_default(object, "found_bound", FALSE));
+	hd_entry_set_bool(entry, "found_bound", hd_json_bool(object, "found_bound", FALSE));
 	return TRUE;
 }
 
@@ -559,7 +669,8 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 	/* an empty or blank file parses, to no root at all */
 	top = json_parser_get_root(parser);
 	root = top != NULL && JSON_NODE_HOLDS_OBJECT(top) ? json_node_get_object(top) : NULL;
-	version = root != NULL ? json_object_get_int_member_with_default(root, "version", 0) : 0;
+	if (!hd_json_int(root, "version", &version))
+		version = 0;
 	entries = hd_json_array(root, version == 1 ? "devices" : "entries");
 	if (entries == NULL || (version != 1 && version != HD_JOURNAL_VERSION)) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -579,6 +690,10 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 	}
 	journal->loaded_version = (guint)version;
 	journal->uuid = g_strdup(hd_json_string(root, "uuid"));
+	if (journal->uuid != NULL && !g_utf8_validate(journal->uuid, -1, NULL)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "the uuid is not UTF-8");
+		return FALSE;
+	}
 	parse_entry = version == 1 ? hd_journal_parse_v1_entry : hd_journal_parse_entry;
 	for (guint i = 0; i < json_array_get_length(entries); i++) {
 		if (!parse_entry(journal, json_array_get_element(entries, i), error))
