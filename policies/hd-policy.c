@@ -58,16 +58,11 @@ static const HdPolicyLoadOptions hd_policy_default_options = {.owner = 0};
 static gboolean G_GNUC_PRINTF(4, 5)
 hd_policy_fail(GError **error, const char *path, guint line, const char *format, ...)
 {
-	g_autofree gchar *message = NULL;
 	va_list args;
 
 	va_start(args, format);
-	message = g_strdup_vprintf(format, args);
+	hd_error_set_at_valist(error, "policy", path, line, format, args);
 	va_end(args);
-	if (line > 0)
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "policy %s:%u: %s", path, line, message);
-	else
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "policy %s: %s", path, message);
 	return FALSE;
 }
 

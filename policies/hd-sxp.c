@@ -45,13 +45,11 @@ static gboolean hd_sxp_fail(const HdSxpParser *p, guint line, GError **error, co
 static gboolean
 hd_sxp_fail(const HdSxpParser *p, guint line, GError **error, const char *format, ...)
 {
-	g_autofree gchar *reason = NULL;
 	va_list args;
 
 	va_start(args, format);
-	reason = g_strdup_vprintf(format, args);
+	hd_error_set_at_valist(error, NULL, p->source, line, format, args);
 	va_end(args);
-	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s:%u: %s", p->source, line, reason);
 	return FALSE;
 }
 

@@ -65,13 +65,11 @@ static gboolean hd_xend_fail(const char *source, guint line, GError **error, con
 static gboolean
 hd_xend_fail(const char *source, guint line, GError **error, const char *format, ...)
 {
-	g_autofree gchar *reason = NULL;
 	va_list args;
 
 	va_start(args, format);
-	reason = g_strdup_vprintf(format, args);
+	hd_error_set_at_valist(error, NULL, source, line, format, args);
 	va_end(args);
-	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s:%u: %s", source, line, reason);
 	return FALSE;
 }
 

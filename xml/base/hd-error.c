@@ -109,3 +109,26 @@ hd_error_propagate(GError **error, GError *foreign, const char *format, ...)
 	va_end(args);
 	g_set_error(error, HD_ERROR, hd_error_from_gerror(owned), "%s%s", prefix, owned->message);
 }
+
+gboolean
+hd_error_set_at_valist(GError **error, const char *prefix, const char *source, guint line, const char *format,
+		       va_list args)
+{
+	g_autofree gchar *reason = g_strdup_vprintf(format, args);
+	g_autofree gchar *place = line > 0 ? g_strdup_printf("%s:%u", source, line) : g_strdup(source);
+
+	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s%s%s: %s", prefix != NULL ? prefix : "",
+		    prefix != NULL ? " " : "", place, reason);
+	return FALSE;
+}
+
+gboolean
+hd_error_set_at(GError **error, const char *prefix, const char *source, guint line, const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	hd_error_set_at_valist(error, prefix, source, line, format, args);
+	va_end(args);
+	return FALSE;
+}

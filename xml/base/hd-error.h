@@ -33,5 +33,19 @@ HdError hd_error_from_gerror(const GError *foreign);
 
 /* "<message>: <strerror>" with the code errno maps to */
 void hd_error_set_errno(GError **error, int errnum, const char *format, ...) G_GNUC_PRINTF(3, 4);
+/*
+ * HD_ERROR_INVALID_DATA for bad input at a place in a file:
+ * "[PREFIX ]SOURCE:LINE: reason", or "[PREFIX ]SOURCE: reason" for @line 0.
+ * Always FALSE, for the caller to return.
+ */
+gboolean hd_error_set_at(GError **error, const char *prefix, const char *source, guint line, const char *format, ...)
+    G_GNUC_PRINTF(5, 6);
+gboolean hd_error_set_at_valist(GError **error,
+				const char *prefix,
+				const char *source,
+				guint line,
+				const char *format,
+				va_list args) G_GNUC_PRINTF(5, 0);
+
 /* @foreign (consumed) as an HD_ERROR, its message prefixed with @format */
 void hd_error_propagate(GError **error, GError *foreign, const char *format, ...) G_GNUC_PRINTF(3, 4);
