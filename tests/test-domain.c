@@ -677,6 +677,118 @@ test_metadata_keeps_libvirt_settings(void)
 	g_assert_cmpint(req->source, ==, HD_SOURCE_HOSTDEV);
 }
 
+/* <hd:vfs pf='NAME'>: the PF by its network interface, resolved on the host */
+static void
+test_metadata_vfs_by_netdev(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *xml = wrap_metadata("    <hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'>\n"
+					      "      <hd:vfs pf='enp94s0f1' count='2'/>\n"
+					      "      <hd:vfs pf='0000:5e:00.0' count='1'/>\n"
+					      "    </hd:hostdev-hook>");
+	g_autoptr(HdDomain) domain = parse_text(xml, &error);
+	HdVfRequest *vfs;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(domain->vf_requests->len, ==, 2);
+	vfs = (HdVfRequest *)domain->vf_requests->data;
+	g_assert_cmpstr(vfs[0].pf_name, ==, "enp94s0f1");
+	g_assert_cmpuint(vfs[0].count, ==, 2);
+	g_assert_cmpuint(vfs[0].line, ==, 5);
+	g_assert_null(vfs[1].pf_name);
+	assert_address(&vfs[1].pf, "0000:5e:00.0");
+	g_assert_cmpuint(vfs[1].line, ==, 6);
+}
+
+/* a VF's settings annotate a <hostdev>, or ask for the VF on their own */
+static void
+test_metadata_vf_settings(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *xml = wrap_metadata(
+	    "    <hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'>\n"
+	    "      <hd:device address='0000:03:00.0' mac='52:54:00:AA:bb:01' vlan=' 42 ' trust='yes'\n"
+	    "                 spoofchk='no' link-state='disable' min-tx-rate='0' max-tx-rate='4294967295'\n"
+	    "                 query-rss='yes'/>\n"
+	    "      <hd:device address='0000:05:10.0' vlan='0' trust='no'/>\n"
+	    "    </hd:hostdev-hook>");
+	g_autoptr(HdDomain) domain = parse_text(xml, &error);
+	const HdVfSettings *vf;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(domain->requests->len, ==, 2);
+	vf = &request_at(domain, 0)->vf;
+	g_assert_cmpint(request_at(domain, 0)->source, ==, HD_SOURCE_HOSTDEV);
+	g_assert_true(hd_vf_settings_any(vf));
+	g_assert_cmpstr(vf->mac, ==, "52:54:00:aa:bb:01");
+	g_assert_true(vf->has_vlan);
+	g_assert_cmpuint(vf->vlan, ==, 42);
+	g_assert_cmpint(vf->trust, ==, HD_TRISTATE_YES);
+	g_assert_cmpint(vf->spoofchk, ==, HD_TRISTATE_NO);
+	g_assert_cmpint(vf->query_rss, ==, HD_TRISTATE_YES);
+	g_assert_cmpint(vf->link_state, ==, HD_VF_LINK_STATE_DISABLE);
+	g_assert_true(vf->has_min_tx_rate);
+	g_assert_cmpuint(vf->min_tx_rate, ==, 0);
+	g_assert_true(vf->has_max_tx_rate);
+	g_assert_cmpuint(vf->max_tx_rate, ==, G_MAXUINT32);
+
+	vf = &request_at(domain, 1)->vf;
+	g_assert_cmpint(request_at(domain, 1)->source, ==, HD_SOURCE_METADATA);
+	g_assert_null(vf->mac);
+	g_assert_true(vf->has_vlan);
+	g_assert_cmpuint(vf->vlan, ==, 0);
+	g_assert_cmpint(vf->trust, ==, HD_TRISTATE_NO);
+	g_assert_cmpint(vf->spoofchk, ==, HD_TRISTATE_ABSENT);
+	g_assert_cmpint(vf->link_state, ==, HD_VF_LINK_STATE_ABSENT);
+	g_assert_false(vf->has_max_tx_rate);
+}
+
+/* an interface's settings libvirt leaves alone are ours to set; its MAC
+ * and VLAN are libvirt's, from its own elements */
+static void
+test_metadata_vf_settings_interface(void)
+{
+	g_autoptr(GError) error = NULL;
+	static const char iface[] =
+	    "<domain type='kvm'>\n"
+	    "  <name>test</name>\n"
+	    "  <metadata>\n"
+	    "    <hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'>\n"
+	    "      <hd:device address='0000:5e:10.1' %s/>\n"
+	    "    </hd:hostdev-hook>\n"
+	    "  </metadata>\n"
+	    "  <devices>\n"
+	    "    <interface type='hostdev' managed='yes'>\n"
+	    "      <source><address type='pci' bus='0x5e' slot='0x10' function='0x1'/></source>\n"
+	    "      <mac address='52:54:00:00:00:01'/>\n"
+	    "    </interface>\n"
+	    "  </devices>\n"
+	    "</domain>\n";
+	g_autofree gchar *trusted = g_strdup_printf(iface, "trust='yes' spoofchk='no'");
+	g_autofree gchar *with_mac = g_strdup_printf(iface, "trust='yes' mac='52:54:00:00:00:02'");
+	g_autofree gchar *with_vlan = g_strdup_printf(iface, "vlan='7'");
+	g_autoptr(HdDomain) domain = parse_text(trusted, &error);
+	g_autoptr(HdDomain) refused = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(domain->requests->len, ==, 1);
+	g_assert_cmpint(request_at(domain, 0)->source, ==, HD_SOURCE_INTERFACE);
+	g_assert_cmpint(request_at(domain, 0)->vf.trust, ==, HD_TRISTATE_YES);
+	g_assert_cmpint(request_at(domain, 0)->vf.spoofchk, ==, HD_TRISTATE_NO);
+	g_assert_cmpstr(request_at(domain, 0)->mac, ==, "52:54:00:00:00:01");
+
+	refused = parse_text(with_mac, &error);
+	g_assert_null(refused);
+	assert_refused(error, HD_ERROR_INVALID_DATA);
+	g_assert_cmpstr(error->message, ==,
+			"0000:5e:10.1: <hd:device> mac= is for a plain <hostdev>: this <interface type='hostdev'> "
+			"takes its own <mac>, which libvirt sets; move it there");
+	g_clear_error(&error);
+	refused = parse_text(with_vlan, &error);
+	g_assert_null(refused);
+	assert_message_contains(error, "<hd:device> vlan= is for a plain <hostdev>");
+}
+
 typedef struct {
 	const char *name;
 	const char *metadata;
@@ -743,6 +855,36 @@ static const MetadataErrorCase metadata_error_cases[] = {
 	 HD_OPEN "<hd:vfs count='4'/>" HD_CLOSE, "needs both"},
 	{"vfs-bad-pf",
 	 HD_OPEN "<hd:vfs pf='0000:05:00.9' count='4'/>" HD_CLOSE, "invalid PCI address '0000:05:00.9'"},
+	{"vfs-pf-not-a-name",
+	 HD_OPEN "<hd:vfs pf='../eth0' count='4'/>" HD_CLOSE,
+	 "<vfs> at line 5: invalid pf='../eth0': expected a PCI address DDDD:BB:DD.F or a network interface name"},
+	{"vfs-pf-name-too-long",
+	 HD_OPEN "<hd:vfs pf='enp129s0f1np1xyz' count='4'/>" HD_CLOSE, "invalid pf='enp129s0f1np1xyz'"},
+	{"vf-mac-multicast",
+	 HD_OPEN "<hd:device address='0000:03:00.0' mac='01:00:5e:00:00:01'/>" HD_CLOSE,
+	 "invalid mac='01:00:5e:00:00:01': a multicast address cannot name a NIC"},
+	{"vf-mac-bad",
+	 HD_OPEN "<hd:device address='0000:03:00.0' mac='52:54:00:00:00'/>" HD_CLOSE,
+	 "invalid mac='52:54:00:00:00': expected xx:xx:xx:xx:xx:xx"},
+	{"vf-vlan-4096",
+	 HD_OPEN "<hd:device address='0000:03:00.0' vlan='4096'/>" HD_CLOSE,
+	 "invalid vlan='4096': expected a decimal number from 0 to 4095"},
+	{"vf-vlan-plus",
+	 HD_OPEN "<hd:device address='0000:03:00.0' vlan='+4'/>" HD_CLOSE, "invalid vlan='+4'"},
+	{"vf-rate-too-big",
+	 HD_OPEN "<hd:device address='0000:03:00.0' max-tx-rate='4294967296'/>" HD_CLOSE,
+	 "invalid max-tx-rate='4294967296': expected a decimal number from 0 to 4294967295"},
+	{"vf-rate-unit",
+	 HD_OPEN "<hd:device address='0000:03:00.0' min-tx-rate='10M'/>" HD_CLOSE, "invalid min-tx-rate='10M'"},
+	{"vf-trust-not-yes-no",
+	 HD_OPEN "<hd:device address='0000:03:00.0' trust='on'/>" HD_CLOSE, "invalid trust='on'"},
+	{"vf-spoofchk-not-yes-no",
+	 HD_OPEN "<hd:device address='0000:03:00.0' spoofchk='off'/>" HD_CLOSE, "invalid spoofchk='off'"},
+	{"vf-query-rss-not-yes-no",
+	 HD_OPEN "<hd:device address='0000:03:00.0' query-rss='1'/>" HD_CLOSE, "invalid query-rss='1'"},
+	{"vf-link-state-unknown",
+	 HD_OPEN "<hd:device address='0000:03:00.0' link-state='up'/>" HD_CLOSE,
+	 "invalid link-state='up': expected auto, enable or disable"},
 };
 
 static void
@@ -1442,6 +1584,9 @@ main(int argc, char **argv)
 	g_test_add_func("/domain/metadata/annotates-hostdev", test_metadata_annotates_hostdev);
 	g_test_add_func("/domain/metadata/own-device-last", test_metadata_own_device_last);
 	g_test_add_func("/domain/metadata/vfs", test_metadata_vfs);
+	g_test_add_func("/domain/metadata/vfs-by-netdev", test_metadata_vfs_by_netdev);
+	g_test_add_func("/domain/metadata/vf-settings", test_metadata_vf_settings);
+	g_test_add_func("/domain/metadata/vf-settings-interface", test_metadata_vf_settings_interface);
 	g_test_add_func("/domain/metadata/keeps-libvirt-settings", test_metadata_keeps_libvirt_settings);
 	ADD_TABLE("/domain/metadata/error", metadata_error_cases, test_metadata_error);
 

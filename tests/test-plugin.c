@@ -99,8 +99,12 @@ test_registry(void)
 {
 	guint n = 0;
 
-	g_assert_cmpstr(hd_builtin_plugins[0]->name, ==, "vfio-pci");
-	g_assert_cmpstr(hd_builtin_plugins[1]->name, ==, "pciback");
+	/* the provisioner first, so its VFs exist before any binder runs */
+	g_assert_cmpstr(hd_builtin_plugins[0]->name, ==, "sriov");
+	g_assert_cmpstr(hd_builtin_plugins[1]->name, ==, "vfio-pci");
+	g_assert_cmpstr(hd_builtin_plugins[2]->name, ==, "pciback");
+	/* the configurator last: the VF exists, and is on its stub, by then */
+	g_assert_cmpstr(hd_builtin_plugins[3]->name, ==, "vfconfig");
 	for (; hd_builtin_plugins[n] != NULL; n++) {
 		const HdPlugin *plugin = hd_builtin_plugins[n];
 
@@ -323,6 +327,54 @@ test_journal_sharers(void)
 	remove_state_dir(dir);
 }
 
+/* the last of a PF's users restores it, so a later one takes over the
+ * first one's record of the PF as it was; no sharer, nothing adopted */
+static void
+test_journal_adopt(void)
+{
+	static const char *const keys[] = {"original_numvfs", "original_autoprobe", NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = make_state_dir();
+	HdOwner a_owner = {HD_OWNER_DOMAIN, (gchar *)"a"};
+	HdOwner b_owner = {HD_OWNER_DOMAIN, (gchar *)"b"};
+	g_autoptr(HdJournal) a = hd_journal_load(dir, &a_owner, &error);
+	g_autoptr(HdJournal) b = hd_journal_load(dir, &b_owner, &error);
+	HdContext ctx = {.state_dir = dir};
+	HdEntry *first = hd_journal_begin(a, "0000:05:00.0", NULL, "sriov", HD_PHASE_PROVISION);
+	HdEntry *started = hd_journal_begin(a, "0000:05:10.2", "0000:05:00.0", "sriov", HD_PHASE_PROVISION);
+	HdEntry *later = hd_journal_begin(b, "0000:05:10.0", "0000:05:00.0", "sriov", HD_PHASE_PROVISION);
+	HdEntry *other_pf = hd_journal_begin(b, "0000:06:10.0", "0000:06:00.0", "sriov", HD_PHASE_PROVISION);
+	HdEntry *own = hd_journal_begin(b, "0000:05:10.4", "0000:05:00.0", "sriov", HD_PHASE_PROVISION);
+	gboolean adopted = TRUE;
+
+	/* another PF's entry, and one that began without recording, give nothing */
+	hd_entry_set_int(first, "original_numvfs", 2);
+	hd_entry_set_int(first, "original_autoprobe", 1);
+	hd_entry_set_string(first, "pf", "0000:05:00.0");
+	g_assert_true(hd_entry_step(first, "numvfs", &error));
+	g_assert_no_error(error);
+	g_assert_true(hd_entry_adopt_from_sharers(&ctx, other_pf, keys, &adopted, &error));
+	g_assert_false(adopted);
+	g_assert_false(json_object_has_member(other_pf->data, "original_numvfs"));
+	/* from another owner's journal, as on disk: only the keys asked for */
+	g_assert_true(hd_entry_adopt_from_sharers(&ctx, later, keys, &adopted, &error));
+	g_assert_true(adopted);
+	g_assert_cmpint(hd_entry_get_int(later, "original_numvfs", -1), ==, 2);
+	g_assert_cmpint(hd_entry_get_int(later, "original_autoprobe", -1), ==, 1);
+	g_assert_null(hd_entry_get_string(later, "pf"));
+	/* the own journal first, as it is in memory */
+	hd_entry_set_int(later, "original_numvfs", 5);
+	g_assert_true(hd_entry_adopt_from_sharers(&ctx, own, keys, &adopted, &error));
+	g_assert_true(adopted);
+	g_assert_cmpint(hd_entry_get_int(own, "original_numvfs", -1), ==, 5);
+	g_assert_cmpstr(hd_entry_get_step(started), ==, "begin");
+
+	g_ptr_array_set_size(a->entries, 0);
+	g_ptr_array_set_size(b->entries, 0);
+	g_assert_true(hd_journal_save(a, &error) && hd_journal_save(b, &error));
+	remove_state_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -336,5 +388,6 @@ main(int argc, char **argv)
 	g_test_add_func("/plugin/journal/owner-spaces", test_journal_owner_spaces);
 	g_test_add_func("/plugin/journal/owner-mismatch", test_journal_owner_mismatch);
 	g_test_add_func("/plugin/journal/sharers", test_journal_sharers);
+	g_test_add_func("/plugin/journal/adopt", test_journal_adopt);
 	return g_test_run();
 }

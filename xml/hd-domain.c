@@ -208,6 +208,7 @@ hd_device_request_free(HdDeviceRequest *req)
 	if (req == NULL)
 		return;
 	g_free(req->mac);
+	g_free(req->vf.mac);
 	g_array_unref(req->vlan_tags);
 	g_free(req->target_driver);
 	g_free(req->driver_model);
@@ -333,29 +334,39 @@ hd_parse_hostdev(const xmlNode *node, GError **error)
 	return g_steal_pointer(&req);
 }
 
+/* a unicast MAC, as libvirt takes one; @shown names the attribute in errors */
+static gboolean
+hd_mac_parse(const char *value, const char *shown, gchar **out, GError **error)
+{
+	guint8 octets[6];
+
+	if (!g_regex_match_simple("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$", value, G_REGEX_DOLLAR_ENDONLY, 0) ||
+	    sscanf(value, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx",
+		   &octets[0], &octets[1], &octets[2], &octets[3], &octets[4], &octets[5]) != 6) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid %s: expected xx:xx:xx:xx:xx:xx", shown);
+		return FALSE;
+	}
+	if (octets[0] & 1) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid %s: a multicast address cannot name a NIC", shown);
+		return FALSE;
+	}
+	*out = g_ascii_strdown(value, -1);
+	return TRUE;
+}
+
 static gboolean
 hd_parse_mac(const xmlNode *iface, gchar **out, GError **error)
 {
 	xmlNode *mac = hd_xml_child(iface, "mac");
 	g_autofree gchar *value = mac != NULL ? hd_xml_prop(mac, "address") : NULL;
-	guint8 octets[6];
+	g_autofree gchar *shown = NULL;
 
 	if (value == NULL)
 		return TRUE;
-	if (!g_regex_match_simple("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$", value, G_REGEX_DOLLAR_ENDONLY, 0) ||
-	    sscanf(value, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx",
-		   &octets[0], &octets[1], &octets[2], &octets[3], &octets[4], &octets[5]) != 6) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "invalid <mac address='%s'>: expected xx:xx:xx:xx:xx:xx", value);
-		return FALSE;
-	}
-	if (octets[0] & 1) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "invalid <mac address='%s'>: a multicast address cannot name a NIC", value);
-		return FALSE;
-	}
-	*out = g_ascii_strdown(value, -1);
-	return TRUE;
+	shown = g_strdup_printf("<mac address='%s'>", value);
+	return hd_mac_parse(value, shown, out, error);
 }
 
 static gboolean
@@ -589,6 +600,104 @@ hd_meta_address(HdDeviceRequest *req, const char *value, GError **error)
 	return hd_address_parse_bdf(value, &req->address, error);
 }
 
+/* ---- an SR-IOV VF's settings ---- */
+
+static gboolean
+hd_meta_tristate(const char *name, const char *value, HdTristate *out, GError **error)
+{
+	gboolean yes = FALSE;
+
+	if (!hd_meta_bool(name, value, &yes, error))
+		return FALSE;
+	*out = yes ? HD_TRISTATE_YES : HD_TRISTATE_NO;
+	return TRUE;
+}
+
+/* decimal, blanks around it allowed, as XML Schema's integer types */
+static gboolean
+hd_meta_uint(const char *name, const char *value, guint max, guint *out, GError **error)
+{
+	g_autofree gchar *stripped = g_strstrip(g_strdup(value));
+	guint64 number = 0;
+
+	if (!g_ascii_string_to_unsigned(stripped, 10, 0, max, &number, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid %s='%s': expected a decimal number from 0 to %u", name, value, max);
+		return FALSE;
+	}
+	*out = (guint)number;
+	return TRUE;
+}
+
+static gboolean
+hd_meta_mac(HdDeviceRequest *req, const char *value, GError **error)
+{
+	g_autofree gchar *shown = g_strdup_printf("mac='%s'", value);
+
+	g_clear_pointer(&req->vf.mac, g_free);
+	return hd_mac_parse(value, shown, &req->vf.mac, error);
+}
+
+static gboolean
+hd_meta_vlan(HdDeviceRequest *req, const char *value, GError **error)
+{
+	req->vf.has_vlan = TRUE;
+	return hd_meta_uint("vlan", value, HD_VLAN_ID_MAX, &req->vf.vlan, error);
+}
+
+static gboolean
+hd_meta_trust(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_meta_tristate("trust", value, &req->vf.trust, error);
+}
+
+static gboolean
+hd_meta_spoofchk(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_meta_tristate("spoofchk", value, &req->vf.spoofchk, error);
+}
+
+static gboolean
+hd_meta_query_rss(HdDeviceRequest *req, const char *value, GError **error)
+{
+	return hd_meta_tristate("query-rss", value, &req->vf.query_rss, error);
+}
+
+static const HdEnumName hd_vf_link_states[] = {
+	{HD_VF_LINK_STATE_AUTO, "auto"},
+	{HD_VF_LINK_STATE_ENABLE, "enable"},
+	{HD_VF_LINK_STATE_DISABLE, "disable"},
+	{0, NULL},
+};
+
+static gboolean
+hd_meta_link_state(HdDeviceRequest *req, const char *value, GError **error)
+{
+	int state = HD_VF_LINK_STATE_ABSENT;
+
+	if (!hd_enum_from_string(hd_vf_link_states, value, &state)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid link-state='%s': expected auto, enable or disable", value);
+		return FALSE;
+	}
+	req->vf.link_state = (HdVfLinkState)state;
+	return TRUE;
+}
+
+static gboolean
+hd_meta_min_tx_rate(HdDeviceRequest *req, const char *value, GError **error)
+{
+	req->vf.has_min_tx_rate = TRUE;
+	return hd_meta_uint("min-tx-rate", value, G_MAXUINT32, &req->vf.min_tx_rate, error);
+}
+
+static gboolean
+hd_meta_max_tx_rate(HdDeviceRequest *req, const char *value, GError **error)
+{
+	req->vf.has_max_tx_rate = TRUE;
+	return hd_meta_uint("max-tx-rate", value, G_MAXUINT32, &req->vf.max_tx_rate, error);
+}
+
 static const struct {
 	const char *name;
 	HdAttrHandler handler;
@@ -598,9 +707,18 @@ static const struct {
 	{"permissive", hd_meta_permissive},
 	{"take-group", hd_meta_take_group},
 	{"force", hd_meta_force},
+	{"mac", hd_meta_mac},
+	{"vlan", hd_meta_vlan},
+	{"trust", hd_meta_trust},
+	{"spoofchk", hd_meta_spoofchk},
+	{"link-state", hd_meta_link_state},
+	{"min-tx-rate", hd_meta_min_tx_rate},
+	{"max-tx-rate", hd_meta_max_tx_rate},
+	{"query-rss", hd_meta_query_rss},
 };
 
-/* <hd:device address='0000:03:00.0' driver= permissive= take-group= force=/> */
+/* <hd:device address='0000:03:00.0' driver= permissive= take-group= force=
+ *            mac= vlan= trust= spoofchk= link-state= min-tx-rate= max-tx-rate= query-rss=/> */
 static HdDeviceRequest *
 hd_parse_meta_device(const xmlNode *node, GError **error)
 {
@@ -637,6 +755,33 @@ hd_parse_meta_device(const xmlNode *node, GError **error)
 	return g_steal_pointer(&req);
 }
 
+/*
+ * A network interface name as pf='...' may give it: what Linux allows
+ * (IFNAMSIZ, no '/', ':' or blank), narrowed to the characters interface
+ * names are made of, so it can never climb out of class/net.  No PCI
+ * address is one: they all contain ':'.
+ */
+static gboolean
+hd_netdev_name_is_valid(const char *name)
+{
+	return g_regex_match_simple("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$", name, G_REGEX_DOLLAR_ENDONLY, 0);
+}
+
+/* pf='0000:05:00.0' or pf='enp5s0' */
+static gboolean
+hd_parse_meta_pf(const char *pf, HdVfRequest *out, GError **error)
+{
+	if (strchr(pf, ':') != NULL)
+		return hd_address_parse_bdf(pf, &out->pf, error);
+	if (!hd_netdev_name_is_valid(pf)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "invalid pf='%s': expected a PCI address DDDD:BB:DD.F or a network interface name", pf);
+		return FALSE;
+	}
+	out->pf_name = g_strdup(pf);
+	return TRUE;
+}
+
 /* <hd:vfs pf='0000:05:00.0' count='4'/>; count is decimal, as xsd:unsignedShort */
 static gboolean
 hd_parse_meta_vfs(const xmlNode *node, HdVfRequest *out, GError **error)
@@ -646,12 +791,13 @@ hd_parse_meta_vfs(const xmlNode *node, HdVfRequest *out, GError **error)
 	g_autofree gchar *count = hd_xml_prop(node, "count");
 	guint64 value = 0;
 
+	out->line = (guint)xmlGetLineNo(node);
 	if (!hd_meta_check_attributes(node, allowed, error) || !hd_meta_check_empty(node, error))
 		return FALSE;
 	if (pf == NULL || count == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-				    "needs both pf='DDDD:BB:DD.F' and count='N'");
-	} else if (hd_address_parse_bdf(pf, &out->pf, error)) {
+				    "needs both pf='DDDD:BB:DD.F' (or an interface name) and count='N'");
+	} else if (hd_parse_meta_pf(pf, out, error)) {
 		if (g_ascii_string_to_unsigned(g_strstrip(count), 10, 1, G_MAXUINT16, &value, NULL)) {
 			out->count = (guint)value;
 			return TRUE;
@@ -693,9 +839,11 @@ hd_parse_metadata(const xmlNode *metadata, HdDomain *domain, GPtrArray *meta_dev
 					return FALSE;
 				g_ptr_array_add(meta_devices, req);
 			} else if (hd_xml_is_ours(n) && g_strcmp0((const char *)n->name, "vfs") == 0) {
-				HdVfRequest vfs;
-				if (!hd_parse_meta_vfs(n, &vfs, error))
+				HdVfRequest vfs = {0};
+				if (!hd_parse_meta_vfs(n, &vfs, error)) {
+					g_free(vfs.pf_name);
 					return FALSE;
+				}
 				g_array_append_val(domain->vf_requests, vfs);
 			} else {
 				g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -728,6 +876,28 @@ hd_domain_add_request(HdDomain *domain, HdDeviceRequest *req, GError **error)
 }
 
 /*
+ * libvirt sets an <interface type='hostdev'>'s MAC and VLAN through the PF
+ * after our prepare, from the interface's own <mac> and <vlan>: ours would
+ * be overwritten, so asking for both is a mistake, said at once.
+ */
+static gboolean
+hd_domain_merge_vf_settings(HdDeviceRequest *target, HdDeviceRequest *meta, GError **error)
+{
+	if (target->source == HD_SOURCE_INTERFACE && (meta->vf.mac != NULL || meta->vf.has_vlan)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "<hd:device> %s= is for a plain <hostdev>: this <interface type='hostdev'> takes its "
+			    "own <%s>, which libvirt sets; move it there",
+			    meta->vf.mac != NULL ? "mac" : "vlan", meta->vf.mac != NULL ? "mac" : "vlan");
+		hd_prefix_address(error, &meta->address);
+		return FALSE;
+	}
+	g_free(target->vf.mac);
+	target->vf = meta->vf;
+	meta->vf.mac = NULL;
+	return TRUE;
+}
+
+/*
  * Our metadata may annotate a device that <hostdev> or <interface> asks for,
  * or ask for one on its own (a group companion to keep off the host, say).
  * Metadata-only requests follow the libvirt elements, in document order.
@@ -753,6 +923,8 @@ hd_domain_merge_metadata(HdDomain *domain, GPtrArray *meta_devices, GError **err
 				return FALSE;
 			continue;
 		}
+		if (!hd_domain_merge_vf_settings(target, meta, error))
+			return FALSE;
 		target->has_metadata = TRUE;
 		target->permissive = target->permissive || meta->permissive;
 		target->take_group = meta->take_group;
@@ -902,6 +1074,14 @@ hd_parse_networkport_element(HdDomain *domain, const xmlNode *root, GError **err
 	return hd_domain_add_request(domain, g_steal_pointer(&req), error);
 }
 
+static void
+hd_vf_request_clear(gpointer data)
+{
+	HdVfRequest *vfs = data;
+
+	g_free(vfs->pf_name);
+}
+
 HdDomain *
 hd_domain_parse(const char *xml, gsize len, GError **error)
 {
@@ -917,6 +1097,7 @@ hd_domain_parse(const char *xml, gsize len, GError **error)
 	domain->root_element = g_strdup((const char *)root->name);
 	domain->requests = g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
 	domain->vf_requests = g_array_new(FALSE, FALSE, sizeof(HdVfRequest));
+	g_array_set_clear_func(domain->vf_requests, hd_vf_request_clear);
 	domain->by_address = g_hash_table_new(g_direct_hash, g_direct_equal);
 
 	if (hd_xml_is_element(root, "domain"))
@@ -996,9 +1177,18 @@ hd_device_request_new_vfs(const HdVfRequest *vfs)
 	req->address = vfs->pf;
 	req->source = HD_SOURCE_METADATA;
 	req->vlan_tags = g_array_new(FALSE, FALSE, sizeof(HdVlanTag));
+	req->line = vfs->line;
 	req->has_metadata = TRUE;
 	req->provision_vfs = vfs->count;
 	return req;
+}
+
+gboolean
+hd_vf_settings_any(const HdVfSettings *vf)
+{
+	return vf->mac != NULL || vf->has_vlan || vf->trust != HD_TRISTATE_ABSENT ||
+	       vf->spoofchk != HD_TRISTATE_ABSENT || vf->query_rss != HD_TRISTATE_ABSENT ||
+	       vf->link_state != HD_VF_LINK_STATE_ABSENT || vf->has_min_tx_rate || vf->has_max_tx_rate;
 }
 
 static const HdEnumName hd_hypervisor_names[] = {

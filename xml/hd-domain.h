@@ -52,6 +52,40 @@ typedef struct {
 	HdVlanNative native_mode;
 } HdVlanTag;
 
+/* our metadata's yes/no, where absent means "leave it as it is" */
+typedef enum {
+	HD_TRISTATE_ABSENT,
+	HD_TRISTATE_YES,
+	HD_TRISTATE_NO,
+} HdTristate;
+
+/* link-state='auto|enable|disable': the kernel's IFLA_VF_LINK_STATE values + 1 */
+typedef enum {
+	HD_VF_LINK_STATE_ABSENT,
+	HD_VF_LINK_STATE_AUTO,
+	HD_VF_LINK_STATE_ENABLE,
+	HD_VF_LINK_STATE_DISABLE,
+} HdVfLinkState;
+
+/*
+ * What an SR-IOV VF's PF is told about it (ip link set PF vf N ...), from
+ * <hd:device>; all zero asks for nothing.  mac and vlan are for a plain
+ * <hostdev>: an <interface type='hostdev'> has its own, which libvirt sets.
+ */
+typedef struct {
+	gchar *mac; /* lower case, NULL when absent */
+	gboolean has_vlan;
+	guint vlan; /* 0 clears it */
+	HdTristate trust;
+	HdTristate spoofchk;
+	HdTristate query_rss;
+	HdVfLinkState link_state;
+	gboolean has_min_tx_rate;
+	guint min_tx_rate; /* Mbit/s */
+	gboolean has_max_tx_rate;
+	guint max_tx_rate; /* Mbit/s, 0: no limit */
+} HdVfSettings;
+
 typedef struct {
 	HdAddress address;
 	HdSource source;
@@ -73,6 +107,7 @@ typedef struct {
 	gchar *target_driver; /* stub driver to bind to, NULL for the default */
 	gboolean take_group;
 	gboolean force;
+	HdVfSettings vf;
 
 	/* > 0: from <hd:vfs>: the PF must have at least this many VFs while the
 	 * domain lives; nothing is bound */
@@ -81,8 +116,10 @@ typedef struct {
 
 /* <hd:vfs pf=... count=...>: create VFs on a PF before binding */
 typedef struct {
-	HdAddress pf;
+	HdAddress pf;	/* unset when pf_name is set */
+	gchar *pf_name; /* pf='enp2s0': the PF by its network interface, NULL */
 	guint count;
+	guint line;
 } HdVfRequest;
 
 typedef struct {
@@ -107,6 +144,8 @@ HdDeviceRequest *hd_device_request_new_companion(const HdAddress *addr, const Hd
 /* the request an <hd:vfs> stands for: provision the PF, bind nothing */
 HdDeviceRequest *hd_device_request_new_vfs(const HdVfRequest *vfs);
 void hd_device_request_free(HdDeviceRequest *req);
+/* does the request ask for any VF setting? */
+gboolean hd_vf_settings_any(const HdVfSettings *vf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDeviceRequest, hd_device_request_free)
 
 const char *hd_hypervisor_to_string(HdHypervisor hypervisor);

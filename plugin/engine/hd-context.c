@@ -43,6 +43,8 @@ hd_context_free(HdContext *ctx)
 	g_free(ctx->proc_root);
 	g_free(ctx->modules_dir);
 	g_free(ctx->libvirt_run_dir);
+	if (ctx->plugin_ops != NULL)
+		g_hash_table_unref(ctx->plugin_ops);
 	hd_pci_free(ctx->pci);
 	g_free(ctx);
 }
@@ -95,4 +97,30 @@ hd_context_get_modules_dir(HdContext *ctx)
 	if (ctx->modules_dir == NULL && !hd_testing_active() && uname(&uts) == 0)
 		ctx->modules_dir = g_build_filename("/lib/modules", uts.release, NULL);
 	return ctx->modules_dir;
+}
+
+typedef struct {
+	gconstpointer ops;
+	gpointer data;
+} HdPluginOps;
+
+void
+hd_context_set_plugin_ops(HdContext *ctx, const char *plugin, gconstpointer ops, gpointer data)
+{
+	HdPluginOps *entry = g_new0(HdPluginOps, 1);
+
+	if (ctx->plugin_ops == NULL)
+		ctx->plugin_ops = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	entry->ops = ops;
+	entry->data = data;
+	g_hash_table_replace(ctx->plugin_ops, g_strdup(plugin), entry);
+}
+
+gconstpointer
+hd_context_get_plugin_ops(HdContext *ctx, const char *plugin, gpointer *data)
+{
+	const HdPluginOps *entry = ctx->plugin_ops != NULL ? g_hash_table_lookup(ctx->plugin_ops, plugin) : NULL;
+
+	*data = entry != NULL ? entry->data : NULL;
+	return entry != NULL ? entry->ops : NULL;
 }

@@ -33,6 +33,7 @@ struct _HdContext {
 	gpointer netdev_use_data;
 	gchar *modules_dir; /* NULL: /lib/modules/$(uname -r) */
 	gchar *libvirt_run_dir; /* "/run/libvirt": the domains' pid files */
+	GHashTable *plugin_ops; /* plugin name -> HdPluginOps: the tests' simulations */
 };
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);

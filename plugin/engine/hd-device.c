@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hd-error.h"
+#include "hd-usage.h"
 
 /* "bus/pci/devices/<bdf>/<attribute>", relative to the sysfs root */
 gchar *
@@ -118,4 +119,19 @@ hd_function_read_ids(HdContext *ctx, const char *bdf, HdPciIds *out, GError **er
 	       hd_function_read_id(ctx, bdf, "device", &out->device, error) &&
 	       hd_function_read_id(ctx, bdf, "subsystem_vendor", &out->subvendor, error) &&
 	       hd_function_read_id(ctx, bdf, "subsystem_device", &out->subdevice, error);
+}
+
+gboolean
+hd_function_check_usage(HdContext *ctx, const char *bdf, gchar **reason, GError **error)
+{
+	g_autoptr(HdDeviceInfo) info = NULL;
+	HdAddress addr;
+
+	*reason = NULL;
+	if (!hd_address_parse_bdf(bdf, &addr, error))
+		return FALSE;
+	info = hd_device_info_read(ctx, &addr, error);
+	if (info == NULL)
+		return FALSE;
+	return !info->exists || hd_usage_check(ctx, info, reason, error);
 }

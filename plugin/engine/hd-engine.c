@@ -121,7 +121,10 @@ hd_engine_run_chain(HdContext *ctx, HdJournal *journal, const HdPlanDevice *dev,
 				return FALSE;
 		}
 	}
-	if (dev->action == HD_ACTION_PROVISION)
+	if (dev->action == HD_ACTION_PROVISION && dev->request->managed)
+		hd_log_action(G_LOG_LEVEL_INFO, journal->owner.name, dev->info->bdf, "provision",
+			      "ready for libvirt, which binds it (managed='yes')");
+	else if (dev->action == HD_ACTION_PROVISION)
 		hd_log_action(G_LOG_LEVEL_INFO, journal->owner.name, dev->info->bdf, "provision",
 			      "at least %u virtual functions", dev->request->provision_vfs);
 	else if (dev->already_bound)
@@ -162,9 +165,15 @@ hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
 			continue;
 		if (hd_engine_run_chain(ctx, journal, dev, &failure))
 			continue;
-		hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
-			      "bind to %s failed: %s; undoing %u change(s)", dev->target_driver, failure->message,
-			      journal->entries->len);
+		/* a provision-only device (<hd:vfs>, managed='yes') has no stub to name */
+		if (dev->action == HD_ACTION_PROVISION)
+			hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
+				      "provisioning failed: %s; undoing %u change(s)", failure->message,
+				      journal->entries->len);
+		else
+			hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
+				      "bind to %s failed: %s; undoing %u change(s)", dev->target_driver,
+				      failure->message, journal->entries->len);
 		/* the rollback's own failure is logged loudly by hd_engine_undo(); the
 		 * user needs the cause, and `hostdevctl recover` retries the rest */
 		hd_engine_undo(ctx, journal, &undo_failure);

@@ -160,11 +160,14 @@ hd_device_get_parent(const HdDevice *dev)
 	return dev->parent;
 }
 
+/* a managed='yes' device is bound by libvirt, after our prepare: of its
+ * chain only the provisioners (which make it exist) and the configurators
+ * (which set it up through another device, as a VF through its PF) run */
 gboolean
 hd_plan_device_runs_phase(const HdPlanDevice *dev, HdPhase phase)
 {
 	if (dev->action == HD_ACTION_PROVISION)
-		return phase == HD_PHASE_PROVISION;
+		return phase == HD_PHASE_PROVISION || (phase == HD_PHASE_CONFIGURE && dev->request->managed);
 	return dev->action == HD_ACTION_BIND;
 }
 
@@ -249,6 +252,29 @@ hd_plan_device_run_checks(HdContext *ctx, HdPlanDevice *dev)
 	}
 }
 
+static gboolean
+hd_plan_device_has_provisioner(const HdPlanDevice *dev)
+{
+	for (guint i = 0; i < dev->chain->len; i++) {
+		if (((const HdPlugin *)g_ptr_array_index(dev->chain, i))->provision != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* <hd:vfs>: the PF stays where it is; its provisioners decide */
+static void
+hd_plan_device_decide_provision(HdContext *ctx, HdPlanDevice *dev)
+{
+	dev->action = HD_ACTION_PROVISION;
+	if (!dev->info->exists)
+		hd_device_refuse(dev, "no such PCI device on this host");
+	else if (!hd_plan_device_has_provisioner(dev))
+		hd_device_refuse(dev, "no plugin can create virtual functions on this device");
+	else
+		hd_plan_device_run_checks(ctx, dev);
+}
+
 /* [deny] and [allow] of the host's policy, by address, ids and class */
 static gboolean
 hd_plan_device_check_lists(HdContext *ctx, HdPlanDevice *dev, GError **error)
@@ -276,27 +302,24 @@ hd_plan_device_check_lists(HdContext *ctx, HdPlanDevice *dev, GError **error)
 	return TRUE;
 }
 
-static gboolean
-hd_plan_device_has_provisioner(const HdPlanDevice *dev)
-{
-	for (guint i = 0; i < dev->chain->len; i++) {
-		if (((const HdPlugin *)g_ptr_array_index(dev->chain, i))->provision != NULL)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* <hd:vfs>: the PF stays where it is; its provisioners decide */
+/*
+ * managed='yes': libvirt detaches the device itself, right after our
+ * prepare, and does not create it; when a provisioner takes part (a VF
+ * that does not exist yet, or one whose PF must not change under it),
+ * the device is provisioned and configured, and libvirt binds it.
+ */
 static void
-hd_plan_device_decide_provision(HdContext *ctx, HdPlanDevice *dev)
+hd_plan_device_decide_managed(HdContext *ctx, HdPlanDevice *dev)
 {
+	if (!hd_plan_device_has_provisioner(dev)) {
+		dev->action = HD_ACTION_SKIP;
+		dev->reason = g_strdup("managed by libvirt");
+		return;
+	}
 	dev->action = HD_ACTION_PROVISION;
-	if (!dev->info->exists)
+	hd_plan_device_run_checks(ctx, dev);
+	if (dev->action == HD_ACTION_PROVISION && !dev->info->exists && dev->parent == NULL)
 		hd_device_refuse(dev, "no such PCI device on this host");
-	else if (!hd_plan_device_has_provisioner(dev))
-		hd_device_refuse(dev, "no plugin can create virtual functions on this device");
-	else
-		hd_plan_device_run_checks(ctx, dev);
 }
 
 static void
@@ -311,8 +334,7 @@ hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 	if (hd_policy_is_protected(ctx->policy, &req->address)) {
 		hd_device_refuse(dev, "protected by the host's hostdev-hook policy");
 	} else if (req->managed) {
-		dev->action = HD_ACTION_SKIP;
-		dev->reason = g_strdup("managed by libvirt");
+		hd_plan_device_decide_managed(ctx, dev);
 	} else if (dev->binder == NULL && dev->plan->hypervisor == HD_HYPERVISOR_UNKNOWN) {
 		hd_device_refuse(dev, "domain type '%s' is not supported: hostdev-hook serves kvm, qemu and xen",
 				 dev->plan->domain != NULL ? dev->plan->domain->type : "unknown");
@@ -347,7 +369,7 @@ hd_plan_device_takes_from_host(const HdPlanDevice *dev)
 		return FALSE;
 	if (dev->action == HD_ACTION_BIND)
 		return !dev->already_bound;
-	return dev->action == HD_ACTION_SKIP && dev->request->managed;
+	return (dev->action == HD_ACTION_SKIP || dev->action == HD_ACTION_PROVISION) && dev->request->managed;
 }
 
 static HdPlanDevice *
@@ -372,7 +394,8 @@ hd_plan_device_new(HdContext *ctx, HdPlan *plan, const HdDeviceRequest *req, GEr
 	hd_plan_device_select_chain(ctx, dev);
 	hd_plan_device_decide(ctx, dev);
 	/* managed='yes' devices too: libvirt takes them right after us */
-	if ((dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_SKIP) &&
+	if ((dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_SKIP ||
+	     (dev->action == HD_ACTION_PROVISION && req->managed)) &&
 	    !hd_plan_device_check_lists(ctx, dev, error)) {
 		hd_plan_device_free(dev);
 		return NULL;
@@ -538,6 +561,43 @@ hd_plan_guess_hypervisor(const HdDomain *domain)
 	return HD_HYPERVISOR_KVM;
 }
 
+/* <hd:vfs pf='enp5s0'>: the PCI function class/net/NAME/device leads to */
+static gboolean
+hd_plan_resolve_netdev(HdContext *ctx, const HdVfRequest *vfs, HdAddress *out, GError **error)
+{
+	g_autofree gchar *link = g_build_filename("class", "net", vfs->pf_name, "device", NULL);
+	g_autofree gchar *subsystem = g_build_filename(link, "subsystem", NULL);
+	g_autofree gchar *bus = hd_sysfs_read_link_name(ctx->sysfs, subsystem, NULL);
+	g_autofree gchar *bdf = NULL;
+
+	if (!hd_sysfs_exists(ctx->sysfs, link)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_NOT_FOUND,
+			    "<hd:vfs pf='%s'> at line %u: this host has no network interface %s of a PCI device; "
+			    "name the PF by its address instead", vfs->pf_name, vfs->line, vfs->pf_name);
+		return FALSE;
+	}
+	bdf = hd_sysfs_read_link_name(ctx->sysfs, link, error);
+	if (bdf == NULL)
+		return FALSE;
+	if (g_strcmp0(bus, "pci") != 0 || !hd_address_parse_bdf(bdf, out, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
+			    "<hd:vfs pf='%s'> at line %u: %s is not a PCI device's interface (its device is %s)",
+			    vfs->pf_name, vfs->line, vfs->pf_name, bdf);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static HdDeviceRequest *
+hd_plan_vfs_request(HdContext *ctx, const HdVfRequest *vfs, GError **error)
+{
+	HdVfRequest resolved = *vfs;
+
+	if (vfs->pf_name != NULL && !hd_plan_resolve_netdev(ctx, vfs, &resolved.pf, error))
+		return NULL;
+	return hd_device_request_new_vfs(&resolved);
+}
+
 HdPlan *
 hd_plan_new_for_domain(HdContext *ctx, const char *name, HdDomain *domain, GError **error)
 {
@@ -550,8 +610,10 @@ hd_plan_new_for_domain(HdContext *ctx, const char *name, HdDomain *domain, GErro
 	plan->uuid = g_strdup(domain->uuid);
 	/* <hd:vfs> first: its VFs exist before the devices that may use them */
 	for (guint i = 0; i < domain->vf_requests->len; i++) {
-		HdDeviceRequest *req = hd_device_request_new_vfs(&g_array_index(domain->vf_requests, HdVfRequest, i));
+		HdDeviceRequest *req = hd_plan_vfs_request(ctx, &g_array_index(domain->vf_requests, HdVfRequest, i), error);
 
+		if (req == NULL)
+			return NULL;
 		g_ptr_array_add(plan->own_requests, req);
 		g_ptr_array_add(requests, req);
 	}
@@ -583,6 +645,8 @@ hd_plan_device_action_string(const HdPlanDevice *dev)
 	case HD_ACTION_SKIP:
 		return g_strdup_printf("skip: %s", dev->reason);
 	case HD_ACTION_PROVISION:
+		if (dev->request->provision_vfs == 0)
+			return g_strdup("provision, then libvirt binds it (managed)");
 		return g_strdup_printf("provision %u virtual function%s", dev->request->provision_vfs,
 				       dev->request->provision_vfs == 1 ? "" : "s");
 	case HD_ACTION_ERROR:

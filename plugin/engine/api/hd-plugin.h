@@ -121,6 +121,24 @@ gboolean hd_function_read_ids(HdContext *ctx, const char *bdf, HdPciIds *out, GE
 gchar *hd_function_attr_path(const char *bdf, const char *attribute);
 gboolean hd_driver_is_loaded(HdContext *ctx, const char *driver);
 
+/*
+ * Does the host visibly use the function at @bdf?  The plan's own in-use
+ * checks (an interface with an address or a route, a mounted disk, the
+ * console), for a function the plan does not take itself but a plugin's
+ * change would affect; *reason is NULL when it does not.
+ */
+gboolean hd_function_check_usage(HdContext *ctx, const char *bdf, gchar **reason, GError **error);
+
+/*
+ * A plugin's way to the host beyond sysfs (netlink, an ioctl), replaceable
+ * as a whole: the unit tests' simulated kernel has none, so they set a
+ * simulation of it here, under the plugin's name.  @ops is the plugin's
+ * own table of functions, @data their argument; NULL until set, and the
+ * plugin then uses the real one.
+ */
+void hd_context_set_plugin_ops(HdContext *ctx, const char *plugin, gconstpointer ops, gpointer data);
+gconstpointer hd_context_get_plugin_ops(HdContext *ctx, const char *plugin, gpointer *data);
+
 /* ---- the device being planned --------------------------------------------- */
 
 const char *hd_device_get_bdf(const HdDevice *dev);
@@ -185,6 +203,19 @@ gboolean hd_entry_step(HdEntry *entry, const char *step, GError **error);
  * so the count cannot change before the caller acts on it.
  */
 gboolean hd_entry_count_sharers(HdContext *ctx, const HdEntry *entry, guint *count, GError **error);
+
+/*
+ * Sharers change the host once, and whichever of them goes last undoes it,
+ * so the first one's record of the original state must outlive it: a later
+ * sharer copies the members @keys (NULL-terminated) from the data of the
+ * first other sharer, in this journal and then in the others, whose data
+ * has @keys[0].  *adopted says whether there was one.
+ */
+gboolean hd_entry_adopt_from_sharers(HdContext *ctx,
+				     HdEntry *entry,
+				     const char *const *keys,
+				     gboolean *adopted,
+				     GError **error);
 
 /* ---- the kernel's generic bind, for binders ------------------------------- */
 

@@ -1,0 +1,1 @@
+../sriov-nic/01-initial-state.sh
