@@ -27,7 +27,7 @@ hd_vlan_to_text(const HdDeviceRequest *req)
 	return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
-/* "vfio-pci" or "sriov, vfio-pci, vf-config": who will act, in order */
+/* "vfio-pci" or "sriov, vfio-pci, vfconfig": who will act, in order */
 static gchar *
 hd_plan_device_chain_string(const HdPlanDevice *dev)
 {
