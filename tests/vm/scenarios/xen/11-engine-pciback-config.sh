@@ -4,7 +4,8 @@
 # quirks exactly as before; a device hidden at boot stays with pciback;
 # two identical NICs keep each other's quirks; a failure injected at each
 # write of a prepare (HOSTDEV_HOOK_FAULT, test builds only) rolls back; an
-# HVM guest asking for permissive mode without writeFiltering='no' is refused.
+# HVM guest asking for permissive mode without writeFiltering='no' is refused;
+# and while lent, `xl pci-assignable-list` shows the device.
 . "$VMTEST_LIB"
 
 nic=0000:01:00.0
@@ -52,6 +53,9 @@ grep -qx "$nic" $pciback/permissive || fail "permissive was not set"
 grep -q '000000b0:4:00000000' $pciback/quirks || fail "quirk field 0xb0 missing: $(xargs < $pciback/quirks)"
 grep -q '000000b4:2:0000ffff' $pciback/quirks || fail "quirk field 0xb4 missing: $(xargs < $pciback/quirks)"
 say "during: $(pciback_state | xargs)"
+# lent, it is what libxl calls assignable (xenstored runs in this dom0)
+xl pci-assignable-list > /tmp/assignable.txt 2>&1 || fail "xl pci-assignable-list failed: $(cat /tmp/assignable.txt)"
+grep -q "^$nic" /tmp/assignable.txt || fail "xl pci-assignable-list does not show $nic: $(xargs < /tmp/assignable.txt)"
 hook pv1 release end < /dev/null || fail "release failed: $HOOK_ERR"
 expect_restored "$nic" e1000e
 expect_state /tmp/state.before
