@@ -184,6 +184,16 @@ plugin_prepare(PluginFixture *fx,
 	return hd_engine_prepare(fx->ctx, plan, error);
 }
 
+/* a KVM domain's prepare that must succeed */
+static inline void
+plugin_prepare_ok(PluginFixture *fx, const char *name, const char *metadata, const char *devices)
+{
+	g_autoptr(GError) error = NULL;
+
+	plugin_prepare(fx, "kvm", name, metadata, devices, &error);
+	g_assert_no_error(error);
+}
+
 static inline void
 plugin_release_ok(PluginFixture *fx, const char *name)
 {

@@ -149,15 +149,6 @@ chain_names(const HdPlanDevice *dev)
 }
 
 static void
-prepare_ok(SriovFixture *fx, const char *name, const char *metadata, const char *devices)
-{
-	g_autoptr(GError) error = NULL;
-
-	plugin_prepare(&fx->base, "kvm", name, metadata, devices, &error);
-	g_assert_no_error(error);
-}
-
-static void
 prepare_refused(SriovFixture *fx, const char *name, const char *metadata, const char *devices, const char *message)
 {
 	g_autoptr(GError) error = NULL;
@@ -219,7 +210,7 @@ test_vf_on_demand(SriovFixture *fx, gconstpointer data)
 	guint from = mock_sysfs_get_writes(fx->base.ms)->len;
 	g_autofree gchar *writes = NULL;
 
-	prepare_ok(fx, "guest", NULL, HOSTDEV_VF2);
+	plugin_prepare_ok(&fx->base, "guest", NULL, HOSTDEV_VF2);
 	writes = writes_since(fx, from);
 	g_assert_cmpstr(writes, ==,
 			AUTOPROBE "=0\n" NUMVFS "=3\n"
@@ -245,7 +236,7 @@ test_vfs_request(SriovFixture *fx, gconstpointer data)
 	g_assert_cmpint(dev->action, ==, HD_ACTION_PROVISION);
 	g_assert_cmpstr(chain, ==, "sriov");
 	g_assert_cmpstr(action, ==, "provision 4 virtual functions");
-	prepare_ok(fx, "guest", VFS(PF, "4"), "");
+	plugin_prepare_ok(&fx->base, "guest", VFS(PF, "4"), "");
 	assert_pf(fx, "4", "0");
 	plugin_assert_driver(&fx->base, VF3, NULL);
 	plugin_release_ok(&fx->base, "guest");
@@ -277,7 +268,7 @@ test_vfs_by_netdev(SriovFixture *fx, gconstpointer data)
 	g_free(fx->before);
 	fx->before = mock_sysfs_snapshot(fx->base.ms);
 
-	prepare_ok(fx, "guest", VFS("enp2s0", "2"), "");
+	plugin_prepare_ok(&fx->base, "guest", VFS("enp2s0", "2"), "");
 	assert_pf(fx, "2", "0");
 	plugin_release_ok(&fx->base, "guest");
 	assert_as_before(fx);
@@ -299,7 +290,7 @@ test_plan_wide_count(SriovFixture *fx, gconstpointer data)
 	guint from = mock_sysfs_get_writes(fx->base.ms)->len;
 	g_autofree gchar *writes = NULL;
 
-	prepare_ok(fx, "guest", VFS(PF, "2"), HOSTDEV_VF0 HOSTDEV_VF6);
+	plugin_prepare_ok(&fx->base, "guest", VFS(PF, "2"), HOSTDEV_VF0 HOSTDEV_VF6);
 	writes = writes_since(fx, from);
 	g_assert_cmpstr(writes, ==,
 			AUTOPROBE "=0\n" NUMVFS "=7\n"
@@ -322,7 +313,7 @@ test_regrow_through_zero(SriovFixture *fx, gconstpointer data)
 	make_vfs_at_boot(fx, "2");
 	plugin_assert_driver(&fx->base, VF1, "igbvf");
 	from = mock_sysfs_get_writes(fx->base.ms)->len;
-	prepare_ok(fx, "guest", NULL, HOSTDEV_VF3);
+	plugin_prepare_ok(&fx->base, "guest", NULL, HOSTDEV_VF3);
 	writes = writes_since(fx, from);
 	g_assert_cmpstr(writes, ==,
 			NUMVFS "=0\n" AUTOPROBE "=0\n" NUMVFS "=4\n"
@@ -349,7 +340,7 @@ test_existing_vfs_used(SriovFixture *fx, gconstpointer data)
 	g_assert_cmpstr(g_ptr_array_index(plan_device(plan, 0)->steps, 0), ==,
 			"use the 2 virtual functions " PF " has (2 needed)");
 	from = mock_sysfs_get_writes(fx->base.ms)->len;
-	prepare_ok(fx, "guest", NULL, HOSTDEV_VF1);
+	plugin_prepare_ok(&fx->base, "guest", NULL, HOSTDEV_VF1);
 	writes = writes_since(fx, from);
 	g_assert_cmpstr(writes, ==,
 			"bus/pci/devices/" VF1 "/driver_override=vfio-pci\n"
@@ -373,7 +364,7 @@ test_managed(SriovFixture *fx, gconstpointer data)
 	g_assert_cmpint(dev->action, ==, HD_ACTION_PROVISION);
 	g_assert_cmpstr(action, ==, "provision, then libvirt binds it (managed)");
 	g_assert_cmpstr(dev->parent, ==, PF);
-	prepare_ok(fx, "guest", NULL, managed);
+	plugin_prepare_ok(&fx->base, "guest", NULL, managed);
 	assert_pf(fx, "2", "0");
 	plugin_assert_driver(&fx->base, VF1, NULL);
 	/* what libvirt does with it, and undoes before our release */
@@ -399,7 +390,7 @@ test_grow_refused_in_use(SriovFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 
 	/* lent to another domain through us */
-	prepare_ok(fx, "first", NULL, HOSTDEV_VF0);
+	plugin_prepare_ok(&fx->base, "first", NULL, HOSTDEV_VF0);
 	prepare_refused(fx, "second", NULL, HOSTDEV_VF2,
 			VF2 ": sriov: growing " PF " from 1 to 3 virtual functions goes through 0, which would remove "
 			VF0 ", in use (lent to domain 'first') (EBUSY): stop its user first, or ask only for VFs that exist");
@@ -436,7 +427,7 @@ test_grow_refused_in_use(SriovFixture *fx, gconstpointer data)
 	g_assert_true(g_file_set_contents(flags, "0x1002\n", -1, &error));
 	g_free(fx->before);
 	fx->before = mock_sysfs_snapshot(fx->base.ms);
-	prepare_ok(fx, "second", NULL, HOSTDEV_VF2);
+	plugin_prepare_ok(&fx->base, "second", NULL, HOSTDEV_VF2);
 	plugin_release_ok(&fx->base, "second");
 	assert_pf(fx, "1", "1");
 	plugin_assert_driver(&fx->base, VF0, "igbvf");
@@ -473,10 +464,10 @@ test_policy_lists(SriovFixture *fx, gconstpointer data)
 				  "host's hostdev-hook policy (%s:2: [deny] ids=8086:10ca)", fx->base.policy_path);
 	prepare_refused(fx, "guest", NULL, HOSTDEV_VF2, message);
 	/* the PF itself is not lent: its <hd:vfs> is no concern of the lists */
-	prepare_ok(fx, "guest", VFS(PF, "2"), "");
+	plugin_prepare_ok(&fx->base, "guest", VFS(PF, "2"), "");
 	plugin_release_ok(&fx->base, "guest");
 	plugin_fixture_set_policy(&fx->base, "[allow]\nids=8086:10ca\n");
-	prepare_ok(fx, "guest", NULL, HOSTDEV_VF2);
+	plugin_prepare_ok(&fx->base, "guest", NULL, HOSTDEV_VF2);
 	plugin_release_ok(&fx->base, "guest");
 	assert_as_before(fx);
 }
@@ -537,8 +528,8 @@ test_two_domains(SriovFixture *fx, gconstpointer data)
 {
 	gboolean first_goes_first = GPOINTER_TO_UINT(data);
 
-	prepare_ok(fx, "first", VFS(PF, "4"), HOSTDEV_VF0);
-	prepare_ok(fx, "second", NULL, HOSTDEV_VF2 HOSTDEV_VF3);
+	plugin_prepare_ok(&fx->base, "first", VFS(PF, "4"), HOSTDEV_VF0);
+	plugin_prepare_ok(&fx->base, "second", NULL, HOSTDEV_VF2 HOSTDEV_VF3);
 	assert_pf(fx, "4", "0");
 	plugin_assert_driver(&fx->base, VF3, "vfio-pci");
 	plugin_release_ok(&fx->base, first_goes_first ? "first" : "second");
@@ -559,7 +550,7 @@ test_release_refused_in_use(SriovFixture *fx, gconstpointer data)
 	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)"guest"};
 	g_autofree gchar *journal = journal_path(fx, "guest");
 
-	prepare_ok(fx, "guest", VFS(PF, "3"), HOSTDEV_VF0);
+	plugin_prepare_ok(&fx->base, "guest", VFS(PF, "3"), HOSTDEV_VF0);
 	/* someone else put VF 1 on vfio-pci meanwhile */
 	write_ok(fx, "bus/pci/devices/" VF1 "/driver_override", "vfio-pci");
 	write_ok(fx, "bus/pci/drivers_probe", VF1);
@@ -604,7 +595,7 @@ test_rollback(SriovFixture *fx, gconstpointer data)
 
 	make_vfs_at_boot(fx, "2");
 	from = mock_sysfs_get_writes(fx->base.ms)->len;
-	prepare_ok(fx, "probe", NULL, EVERY_WRITE_DEVICES);
+	plugin_prepare_ok(&fx->base, "probe", NULL, EVERY_WRITE_DEVICES);
 	writes = mock_sysfs_get_writes(fx->base.ms);
 	g_assert_cmpuint(writes->len - from, ==, EVERY_WRITE_COUNT);
 	failed = g_strdup(g_ptr_array_index(writes, from + nth - 1));
@@ -702,7 +693,7 @@ test_crash_in_release(SriovFixture *fx, gconstpointer data)
 	g_assert_no_error(error);
 	mock_sysfs_install(fx->base.ms, crash.real);
 	hd_sysfs_set_write_func(fx->base.ctx->sysfs, crash_write, &crash);
-	prepare_ok(fx, "guest", NULL, EVERY_WRITE_DEVICES);
+	plugin_prepare_ok(&fx->base, "guest", NULL, EVERY_WRITE_DEVICES);
 
 	crash.crash_at = crash.writes + GPOINTER_TO_UINT(data);
 	{
@@ -746,7 +737,7 @@ test_crash_then_prepare(SriovFixture *fx, gconstpointer data)
 	crash.dead = FALSE;
 	crash.crash_at = 0;
 
-	prepare_ok(fx, "guest", NULL, HOSTDEV_VF2);
+	plugin_prepare_ok(&fx->base, "guest", NULL, HOSTDEV_VF2);
 	g_assert_cmpuint(plugin_log_count("WARNING", "undoing"), ==, 1);
 	plugin_assert_driver(&fx->base, VF2, "vfio-pci");
 	plugin_release_ok(&fx->base, "guest");

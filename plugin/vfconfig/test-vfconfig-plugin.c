@@ -271,15 +271,6 @@ vf_fixture_teardown(VfFixture *fx, gconstpointer data)
 /* ---- helpers -------------------------------------------------------------------- */
 
 static void
-prepare_ok(VfFixture *fx, const char *name, const char *metadata, const char *devices)
-{
-	g_autoptr(GError) error = NULL;
-
-	plugin_prepare(&fx->base, "kvm", name, metadata, devices, &error);
-	g_assert_no_error(error);
-}
-
-static void
 prepare_refused(VfFixture *fx, const char *metadata, const char *devices, HdError code, const char *message)
 {
 	g_autoptr(GError) error = NULL;
@@ -367,7 +358,7 @@ test_set_and_restore(VfFixture *fx, gconstpointer data)
 	g_autofree gchar *journal = NULL;
 	guint from = 0;
 
-	prepare_ok(fx, "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1);
+	plugin_prepare_ok(&fx->base, "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1);
 	plugin_assert_driver(&fx->base, VF1, "vfio-pci");
 	assert_log(fx, 0,
 		   "set VF 1 mac, set VF 1 vlan, set VF 1 rate, set VF 1 spoofchk, set VF 1 trust, set VF 1 link-state, "
@@ -400,7 +391,7 @@ test_only_changes(VfFixture *fx, gconstpointer data)
 {
 	guint from = 0;
 
-	prepare_ok(fx, "guest", SETTINGS(VF1, "spoofchk='yes' trust='no' vlan='0' max-tx-rate='0' link-state='auto' "
+	plugin_prepare_ok(&fx->base, "guest", SETTINGS(VF1, "spoofchk='yes' trust='no' vlan='0' max-tx-rate='0' link-state='auto' "
 						 "mac='52:54:00:00:00:07'"),
 		   HOSTDEV_VF1);
 	assert_log(fx, 0, "set VF 1 mac");
@@ -417,7 +408,7 @@ test_interface(VfFixture *fx, gconstpointer data)
 {
 	guint from = 0;
 
-	prepare_ok(fx, "guest", SETTINGS(VF0, "trust='yes'"), INTERFACE_AT("no", "0x10", "0"));
+	plugin_prepare_ok(&fx->base, "guest", SETTINGS(VF0, "trust='yes'"), INTERFACE_AT("no", "0x10", "0"));
 	plugin_assert_driver(&fx->base, VF0, "vfio-pci");
 	assert_log(fx, 0, "link up, set VF 0 trust");
 	g_assert_true(fx->net.up);
@@ -434,7 +425,7 @@ test_interface_managed(VfFixture *fx, gconstpointer data)
 	g_autoptr(HdPlan) plan = plugin_plan(&fx->base, "kvm", "guest", NULL, INTERFACE_AT("yes", "0x10", "2"));
 
 	g_assert_cmpint(plan_device(plan, 0)->action, ==, HD_ACTION_PROVISION);
-	prepare_ok(fx, "guest", NULL, INTERFACE_AT("yes", "0x10", "2"));
+	plugin_prepare_ok(&fx->base, "guest", NULL, INTERFACE_AT("yes", "0x10", "2"));
 	plugin_assert_driver(&fx->base, VF1, NULL);
 	assert_log(fx, 0, "link up");
 	plugin_release_ok(&fx->base, "guest");
@@ -447,7 +438,7 @@ static void
 test_pf_found_up(VfFixture *fx, gconstpointer data)
 {
 	fx->net.up = TRUE;
-	prepare_ok(fx, "guest", NULL, INTERFACE_AT("no", "0x10", "0"));
+	plugin_prepare_ok(&fx->base, "guest", NULL, INTERFACE_AT("no", "0x10", "0"));
 	plugin_release_ok(&fx->base, "guest");
 	assert_log(fx, 0, "");
 	g_assert_true(fx->net.up);
@@ -461,8 +452,8 @@ test_pf_link_shared(VfFixture *fx, gconstpointer data)
 {
 	gboolean first_goes_first = GPOINTER_TO_UINT(data);
 
-	prepare_ok(fx, "first", META("<hd:vfs pf='" PF "' count='2'/>"), INTERFACE_AT("no", "0x10", "0"));
-	prepare_ok(fx, "second", SETTINGS(VF1, "trust='yes'"), INTERFACE_AT("no", "0x10", "2"));
+	plugin_prepare_ok(&fx->base, "first", META("<hd:vfs pf='" PF "' count='2'/>"), INTERFACE_AT("no", "0x10", "0"));
+	plugin_prepare_ok(&fx->base, "second", SETTINGS(VF1, "trust='yes'"), INTERFACE_AT("no", "0x10", "2"));
 	assert_log(fx, 0, "link up, set VF 1 trust");
 	plugin_release_ok(&fx->base, first_goes_first ? "first" : "second");
 	g_assert_true(fx->net.up);
@@ -505,7 +496,7 @@ test_mac_busy(VfFixture *fx, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 
 	fx->net.busy_macs = 3;
-	prepare_ok(fx, "guest", SETTINGS(VF1, "mac='52:54:00:00:00:07'"), HOSTDEV_VF1);
+	plugin_prepare_ok(&fx->base, "guest", SETTINGS(VF1, "mac='52:54:00:00:00:07'"), HOSTDEV_VF1);
 	assert_log(fx, 0, "set VF 1 mac, set VF 1 mac, set VF 1 mac, set VF 1 mac");
 	plugin_release_ok(&fx->base, "guest");
 	assert_as_before(fx);
@@ -583,7 +574,7 @@ count_changes(VfFixture *fx)
 	guint changes = 0;
 
 	fx->crash.changes = 0;
-	prepare_ok(fx, "count", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1);
+	plugin_prepare_ok(&fx->base, "count", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1);
 	changes = fx->crash.changes;
 	plugin_release_ok(&fx->base, "count");
 	assert_as_before(fx);
