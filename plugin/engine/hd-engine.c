@@ -53,22 +53,24 @@ hd_engine_log_undone(HdJournal *journal, HdEntry *entry)
 }
 
 /*
- * Undo every entry, newest first.  The first failure is returned, but
- * every device is tried; an entry stays in the journal until it is undone,
- * and so do the older entries of its device, which would otherwise be
- * undone beneath a layer still in place.  `hostdevctl recover` retries.
+ * Undo the entries from index @from on, newest first; with @address, only
+ * those of that device.  The first failure is returned, but every device
+ * is tried; an entry stays in the journal until it is undone, and so do
+ * the older entries of its device, which would otherwise be undone beneath
+ * a layer still in place.  `hostdevctl recover` retries.
  */
 static gboolean
-hd_engine_undo(HdContext *ctx, HdJournal *journal, GError **error)
+hd_engine_undo_from(HdContext *ctx, HdJournal *journal, guint from, const char *address, GError **error)
 {
 	g_autoptr(GHashTable) stuck = g_hash_table_new(g_str_hash, g_str_equal);
 	g_autoptr(GError) first = NULL;
 
-	for (guint i = journal->entries->len; i > 0; i--) {
+	for (guint i = journal->entries->len; i > from; i--) {
 		HdEntry *entry = g_ptr_array_index(journal->entries, i - 1);
 		g_autoptr(GError) local = NULL;
 
-		if (g_hash_table_contains(stuck, entry->address))
+		if (g_hash_table_contains(stuck, entry->address) ||
+		    (address != NULL && g_strcmp0(entry->address, address) != 0))
 			continue;
 		/* "begin" is journalled before the slot's first change: nothing to undo */
 		if (g_strcmp0(entry->step, HD_ENTRY_STEP_BEGIN) != 0 && !hd_engine_undo_entry(ctx, entry, &local)) {
@@ -91,6 +93,12 @@ hd_engine_undo(HdContext *ctx, HdJournal *journal, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+static gboolean
+hd_engine_undo(HdContext *ctx, HdJournal *journal, GError **error)
+{
+	return hd_engine_undo_from(ctx, journal, 0, NULL, error);
 }
 
 /* journal "begin", run the slot, journal "done" */
@@ -136,25 +144,16 @@ hd_engine_run_chain(HdContext *ctx, HdJournal *journal, const HdPlanDevice *dev,
 	return TRUE;
 }
 
-gboolean
-hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
+/*
+ * Run every device of the plan, appending to @journal.  On a failure the
+ * entries this plan added are undone, and only those: an attach must not
+ * take away what the running domain already has.
+ */
+static gboolean
+hd_engine_run_plan(HdContext *ctx, HdJournal *journal, HdPlan *plan, GError **error)
 {
-	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, &plan->owner, error);
 	const char *name = plan->owner.name;
-
-	if (journal == NULL)
-		return FALSE;
-	/* left by a prepare whose release never came (libxl calls no release
-	 * after a failed prepare, and a crash calls none): the domain is not
-	 * running, so put those devices back before starting afresh */
-	if (journal->entries->len > 0) {
-		hd_log_action(G_LOG_LEVEL_WARNING, name, NULL, "prepare",
-			      "undoing %u change(s) left from an earlier start", journal->entries->len);
-		if (!hd_engine_undo(ctx, journal, error))
-			return FALSE;
-	}
-	g_free(journal->uuid);
-	journal->uuid = g_strdup(plan->uuid);
+	guint first_entry = journal->entries->len;
 
 	for (guint i = 0; i < plan->devices->len; i++) {
 		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
@@ -169,18 +168,89 @@ hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
 		if (dev->action == HD_ACTION_PROVISION)
 			hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
 				      "provisioning failed: %s; undoing %u change(s)", failure->message,
-				      journal->entries->len);
+				      journal->entries->len - first_entry);
 		else
 			hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
 				      "bind to %s failed: %s; undoing %u change(s)", dev->target_driver,
-				      failure->message, journal->entries->len);
+				      failure->message, journal->entries->len - first_entry);
 		/* the rollback's own failure is logged loudly by hd_engine_undo(); the
 		 * user needs the cause, and `hostdevctl recover` retries the rest */
-		hd_engine_undo(ctx, journal, &undo_failure);
+		hd_engine_undo_from(ctx, journal, first_entry, NULL, &undo_failure);
 		g_propagate_prefixed_error(error, g_steal_pointer(&failure), "%s: ", dev->info->bdf);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
+{
+	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, &plan->owner, error);
+
+	if (journal == NULL)
+		return FALSE;
+	/* left by a prepare whose release never came (libxl calls no release
+	 * after a failed prepare, and a crash calls none): the domain is not
+	 * running, so put those devices back before starting afresh */
+	if (journal->entries->len > 0) {
+		hd_log_action(G_LOG_LEVEL_WARNING, plan->owner.name, NULL, "prepare",
+			      "undoing %u change(s) left from an earlier start", journal->entries->len);
+		if (!hd_engine_undo(ctx, journal, error))
+			return FALSE;
+	}
+	g_free(journal->uuid);
+	journal->uuid = g_strdup(plan->uuid);
+	return hd_engine_run_plan(ctx, journal, plan, error);
+}
+
+gboolean
+hd_engine_attach(HdContext *ctx, HdPlan *plan, GError **error)
+{
+	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, &plan->owner, error);
+
+	if (journal == NULL)
+		return FALSE;
+	if (journal->uuid == NULL)
+		journal->uuid = g_strdup(plan->uuid);
+	return hd_engine_run_plan(ctx, journal, plan, error);
+}
+
+/* the parent of @address's entries, if no other entry still hangs from it */
+static gchar *
+hd_engine_orphaned_parent(HdJournal *journal, const char *address)
+{
+	const char *parent = NULL;
+
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdEntry *entry = g_ptr_array_index(journal->entries, i);
+
+		if (g_strcmp0(entry->address, address) == 0 && entry->parent != NULL)
+			parent = entry->parent;
+	}
+	if (parent == NULL)
+		return NULL;
+	for (guint i = 0; i < journal->entries->len; i++) {
+		HdEntry *entry = g_ptr_array_index(journal->entries, i);
+
+		if (g_strcmp0(entry->parent, parent) == 0 && g_strcmp0(entry->address, address) != 0)
+			return NULL;
+	}
+	return g_strdup(parent);
+}
+
+gboolean
+hd_engine_release_device(HdContext *ctx, const HdOwner *owner, const char *address, GError **error)
+{
+	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, owner, error);
+	g_autofree gchar *parent = NULL;
+
+	if (journal == NULL)
+		return FALSE;
+	parent = hd_engine_orphaned_parent(journal, address);
+	if (!hd_engine_undo_from(ctx, journal, 0, address, error))
+		return FALSE;
+	/* a VF made for this device alone goes with it */
+	return parent == NULL || hd_engine_undo_from(ctx, journal, 0, parent, error);
 }
 
 /* idempotent: no journal, or an empty one, means nothing is lent out */
