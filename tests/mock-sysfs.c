@@ -123,6 +123,10 @@ struct _MockSysfs {
 	GArray *pciback_slots;      /* of MockSlot: pcistub_device_ids */
 	GPtrArray *pciback_devices; /* seized MockDevice, newest first: pcistub_devices */
 	GPtrArray *pciback_quirks;  /* of MockQuirkEntry: xen_pcibk_quirks */
+	/* the engine runs units on threads: one store() at a time, as if the
+	 * kernel's device and driver locks were one big lock */
+	GMutex lock;
+	GHashTable *latencies; /* attribute name -> microseconds a write of it sleeps */
 };
 
 /* a store() handler: 0 or the errno the write fails with; @object is the
@@ -1585,13 +1589,28 @@ mock_sysfs_set_error(MockSysfs *ms,
 		    g_strerror(errnum));
 }
 
+/* a driver's probe or remove sleeps outside the big lock, as the kernel's
+ * do while holding only their own device's lock */
+static void
+mock_sysfs_sleep_like_a_driver(MockSysfs *ms, const char *relpath)
+{
+	g_autofree gchar *name = g_path_get_basename(relpath);
+	guint usec = GPOINTER_TO_UINT(g_hash_table_lookup(ms->latencies, name));
+
+	if (usec > 0)
+		g_usleep(usec);
+}
+
 static gboolean
 mock_sysfs_write(const char *relpath, const char *value, gpointer user_data, GError **error)
 {
 	MockSysfs *ms = user_data;
+	g_autoptr(GMutexLocker) locker = NULL;
 	g_auto(MockAttribute) attr = {0};
 	int errnum;
 
+	mock_sysfs_sleep_like_a_driver(ms, relpath);
+	locker = g_mutex_locker_new(&ms->lock);
 	mock_sysfs_record_write(ms, relpath, value);
 	errnum = mock_sysfs_take_fault(ms, relpath);
 	if (errnum != 0) {
@@ -1620,6 +1639,7 @@ static gboolean
 mock_sysfs_load_module(const char *module, gpointer user_data, GError **error)
 {
 	MockSysfs *ms = user_data;
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ms->lock);
 	g_autofree gchar *key = mock_sysfs_module_key(module);
 	int errnum = GPOINTER_TO_INT(g_hash_table_lookup(ms->module_errors, key));
 	MockDriver *drv;
@@ -1662,6 +1682,8 @@ mock_sysfs_new(void)
 	ms->faults = g_ptr_array_new_with_free_func((GDestroyNotify)mock_fault_free);
 	ms->module_errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ms->writes = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_init(&ms->lock);
+	ms->latencies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ms->pciback_slots = g_array_new(FALSE, FALSE, sizeof(MockSlot));
 	ms->pciback_devices = g_ptr_array_new();
 	ms->pciback_quirks = g_ptr_array_new_with_free_func((GDestroyNotify)mock_quirk_entry_free);
@@ -1690,6 +1712,8 @@ mock_sysfs_free(MockSysfs *ms)
 	g_ptr_array_unref(ms->faults);
 	g_hash_table_unref(ms->module_errors);
 	g_ptr_array_unref(ms->writes);
+	g_hash_table_unref(ms->latencies);
+	g_mutex_clear(&ms->lock);
 	g_free(ms);
 }
 
@@ -1835,6 +1859,15 @@ mock_sysfs_install(MockSysfs *ms, HdContext *ctx)
 	hd_sysfs_set_write_func(ctx->sysfs, mock_sysfs_write, ms);
 	ctx->load_module = mock_sysfs_load_module;
 	ctx->load_module_data = ms;
+	/* units one at a time, so that the write log's order is the test's to
+	 * check; the concurrency tests raise it */
+	ctx->max_workers = 1;
+}
+
+void
+mock_sysfs_set_write_latency(MockSysfs *ms, const char *attribute, guint usec)
+{
+	g_hash_table_insert(ms->latencies, g_strdup(attribute), GUINT_TO_POINTER(usec));
 }
 
 void

@@ -130,3 +130,8 @@ gchar *mock_sysfs_get_driver(MockSysfs *ms, const char *bdf);
  * really has: the quirks file loses a device's entry when an identical
  * device seized after it leaves pciback first. */
 gchar *mock_sysfs_get_quirks(MockSysfs *ms, const char *bdf);
+
+/* every write to an attribute of this name (e.g. "unbind", "drivers_probe")
+ * sleeps @usec first, outside the mock's lock, as a driver's remove or
+ * probe sleeps while other devices' go on */
+void mock_sysfs_set_write_latency(MockSysfs *ms, const char *attribute, guint usec);

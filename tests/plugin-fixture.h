@@ -17,6 +17,7 @@
 #include "hd-journal.h"
 #include "hd-plan.h"
 #include "mock-sysfs.h"
+#include "test-helpers.h"
 #include "test-table.h"
 
 /*
@@ -108,10 +109,13 @@ plugin_fixture_teardown(PluginFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *host = g_build_filename(fx->state_dir, "host", NULL);
 	g_autofree gchar *lock = g_build_filename(fx->state_dir, "lock", NULL);
+	g_autofree gchar *units = g_build_filename(fx->state_dir, "units", NULL);
 
 	hd_context_free(fx->ctx);
 	mock_sysfs_free(fx->ms);
 	g_unlink(lock);
+	/* the units' lock files, which stay by design (hd_unit_lock_acquire()) */
+	test_remove_tree(units);
 	g_rmdir(host);
 	/* every test ends with nothing lent out: no journal is left */
 	g_assert_cmpint(g_rmdir(fx->state_dir), ==, 0);

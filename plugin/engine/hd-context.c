@@ -29,6 +29,14 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	ctx->netdev_use = hd_usage_netdev_netlink;
 	ctx->proc_root = g_strdup("/proc");
 	ctx->libvirt_run_dir = g_strdup("/run/libvirt");
+	ctx->max_workers = HD_CONTEXT_MAX_WORKERS;
+#ifdef HD_FAULT_INJECTION
+	/* units one at a time, so that the Nth write names the same point on
+	 * every run (hd_sysfs_fault()) */
+	if (g_getenv("HOSTDEV_HOOK_FAULT") != NULL)
+		ctx->max_workers = 1;
+#endif
+	g_mutex_init(&ctx->shared_lock);
 	return g_steal_pointer(&ctx);
 }
 
@@ -46,12 +54,21 @@ hd_context_free(HdContext *ctx)
 	if (ctx->plugin_ops != NULL)
 		g_hash_table_unref(ctx->plugin_ops);
 	hd_pci_free(ctx->pci);
+	g_mutex_clear(&ctx->shared_lock);
 	g_free(ctx);
 }
 
+/*
+ * The engine's units run on threads (hd-engine.c) and share the context.
+ * What a context makes lazily, libkmod's and libpci's handles among it, is
+ * made under its lock, and modules are loaded under it: libkmod is not safe
+ * to share.  libpci is used by planning alone, which runs on one thread.
+ */
 HdPci *
 hd_context_get_pci(HdContext *ctx, GError **error)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->shared_lock);
+
 	if (ctx->pci == NULL)
 		ctx->pci = hd_pci_new(hd_sysfs_get_root(ctx->sysfs), error);
 	return ctx->pci;
@@ -84,12 +101,15 @@ hd_context_get_policy(HdContext *ctx)
 gboolean
 hd_context_load_module(HdContext *ctx, const char *module, GError **error)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->shared_lock);
+
 	return ctx->load_module(module, ctx->load_module_data, error);
 }
 
 const char *
 hd_context_get_modules_dir(HdContext *ctx)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->shared_lock);
 	struct utsname uts;
 
 	/* the test suite sets its own, or does without: the host's module

@@ -34,7 +34,13 @@ struct _HdContext {
 	gchar *modules_dir; /* NULL: /lib/modules/$(uname -r) */
 	gchar *libvirt_run_dir; /* "/run/libvirt": the domains' pid files */
 	GHashTable *plugin_ops; /* plugin name -> HdPluginOps: the tests' simulations */
+	/* threads the engine may run units on at once: 1 runs them in order */
+	guint max_workers;
+	GMutex shared_lock; /* what units share: see hd_context_get_pci() */
 };
+
+/* IOMMU groups are few per domain; past this, threads only add contention */
+#define HD_CONTEXT_MAX_WORKERS 8
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);
 gboolean hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error);

@@ -10,6 +10,13 @@
  * so the host ends exactly as it began; release undoes a whole prepare the
  * same way, from the journal alone.
  *
+ * Devices are run in units: the devices of one IOMMU group, or a PF with
+ * the VFs made on it.  A unit runs in order; units are independent of each
+ * other and run at once on a small thread pool, because most of a bind or
+ * a restore is the kernel sleeping in a driver's probe or remove, and four
+ * NICs can sleep at the same time.  They share one journal, which commits
+ * the records of concurrent units with one write (hd_journal_save()).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-engine.h"
@@ -18,6 +25,7 @@
 #include "hd-journal.h"
 #include "hd-log.h"
 #include "hd-plugin-private.h"
+#include "hd-sysfs.h"
 
 static const HdPhase hd_engine_phases[] = {HD_PHASE_PROVISION, HD_PHASE_BIND, HD_PHASE_CONFIGURE};
 
@@ -52,44 +60,177 @@ hd_engine_log_undone(HdJournal *journal, HdEntry *entry)
 			      original != NULL ? original : "no driver");
 }
 
+/* ---- units ------------------------------------------------------------------ */
+
+typedef struct {
+	gchar *key;	 /* "group N", or the address when it has no IOMMU group */
+	GPtrArray *items; /* prepare: const HdPlanDevice *; undo: HdEntry *, newest first */
+} HdUnit;
+
+static void
+hd_unit_free(HdUnit *unit)
+{
+	g_free(unit->key);
+	g_ptr_array_unref(unit->items);
+	g_free(unit);
+}
+
+/* what the units of one prepare or undo share */
+typedef struct {
+	HdContext *ctx;
+	HdJournal *journal;
+	gint stop; /* atomic: a unit failed, so the others start no new device */
+	GMutex lock;
+	GError *failure; /* the first unit's failure */
+	const HdPlanDevice *failed;
+	guint undone;
+} HdRun;
+
+static void
+hd_run_fail(HdRun *run, const HdPlanDevice *dev, GError *failure)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&run->lock);
+
+	g_atomic_int_set(&run->stop, TRUE);
+	if (run->failure == NULL) {
+		run->failure = failure;
+		run->failed = dev;
+	} else {
+		g_error_free(failure);
+	}
+}
+
 /*
- * Undo the entries from index @from on, newest first; with @address, only
- * those of that device.  The first failure is returned, but every device
- * is tried; an entry stays in the journal until it is undone, and so do
- * the older entries of its device, which would otherwise be undone beneath
- * a layer still in place.  `hostdevctl recover` retries.
+ * A VF goes with its PF, whose provisioning must come first; devices that
+ * share an IOMMU group go together, as the kernel hands the group out as
+ * one.  The group is read from sysfs, so an undo after a crash, with no
+ * plan, forms the same units.
+ */
+static gchar *
+hd_engine_unit_key(HdContext *ctx, const char *address, const char *parent)
+{
+	const char *root = parent != NULL ? parent : address;
+	g_autofree gchar *link = g_strdup_printf("bus/pci/devices/%s/iommu_group", root);
+	g_autofree gchar *group = hd_sysfs_read_link_name(hd_context_get_sysfs(ctx), link, NULL);
+
+	return group != NULL ? g_strdup_printf("group %s", group) : g_strdup(root);
+}
+
+static HdUnit *
+hd_units_lookup(GPtrArray *units, GHashTable *by_key, gchar *key)
+{
+	HdUnit *unit = g_hash_table_lookup(by_key, key);
+
+	if (unit != NULL) {
+		g_free(key);
+		return unit;
+	}
+	unit = g_new0(HdUnit, 1);
+	unit->key = key;
+	unit->items = g_ptr_array_new();
+	g_ptr_array_add(units, unit);
+	g_hash_table_insert(by_key, unit->key, unit);
+	return unit;
+}
+
+/* one thread per unit, up to the context's limit; none for a single unit */
+static void
+hd_run_units(HdRun *run, GPtrArray *units, GFunc func)
+{
+	guint workers = MIN(units->len, run->ctx->max_workers);
+	GThreadPool *pool;
+
+	if (workers <= 1) {
+		for (guint i = 0; i < units->len; i++)
+			func(g_ptr_array_index(units, i), run);
+		return;
+	}
+	pool = g_thread_pool_new(func, run, (gint)workers, FALSE, NULL);
+	for (guint i = 0; i < units->len; i++)
+		g_thread_pool_push(pool, g_ptr_array_index(units, i), NULL);
+	g_thread_pool_free(pool, FALSE, TRUE); /* waits for every unit */
+}
+
+/* none without a state directory: nothing else can be acting then */
+static gboolean
+hd_engine_lock_unit(HdRun *run, HdUnit *unit, HdStateLock **lock, GError **error)
+{
+	*lock = NULL;
+	if (run->ctx->state_dir == NULL)
+		return TRUE;
+	*lock = hd_unit_lock_acquire(run->ctx->state_dir, unit->key, error);
+	return *lock != NULL;
+}
+
+/*
+ * One unit's entries, newest first.  A failure is logged and kept, but
+ * every device is tried; an entry stays in the journal until it is undone,
+ * and so do the older entries of its device, which would otherwise be
+ * undone beneath a layer still in place.  `hostdevctl recover` retries.
+ */
+static void
+hd_engine_undo_unit(gpointer data, gpointer user_data)
+{
+	HdUnit *unit = data;
+	HdRun *run = user_data;
+	HdJournal *journal = run->journal;
+	g_autoptr(GHashTable) stuck = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(HdStateLock) lock = NULL;
+	GError *failure = NULL;
+
+	if (!hd_engine_lock_unit(run, unit, &lock, &failure)) {
+		hd_run_fail(run, NULL, failure);
+		return;
+	}
+	for (guint i = 0; i < unit->items->len; i++) {
+		HdEntry *entry = g_ptr_array_index(unit->items, i);
+		gboolean begun_only = g_strcmp0(entry->step, HD_ENTRY_STEP_BEGIN) == 0;
+		g_autoptr(GError) local = NULL;
+
+		if (g_hash_table_contains(stuck, entry->address))
+			continue;
+		/* "begin" is journalled before the slot's first change: nothing to undo */
+		if (!begun_only && !hd_engine_undo_entry(run->ctx, entry, &local)) {
+			hd_log_action(G_LOG_LEVEL_CRITICAL, journal->owner.name, entry->address, "restore",
+				      "cannot undo %s by %s: %s", hd_phase_to_string(entry->phase), entry->plugin,
+				      local->message);
+			g_hash_table_add(stuck, g_strdup(entry->address));
+			hd_run_fail(run, NULL, g_error_new(HD_ERROR, local->code, "%s: %s", entry->address,
+							   local->message));
+			continue;
+		}
+		if (!begun_only)
+			hd_engine_log_undone(journal, entry);
+		hd_journal_remove(journal, entry);
+		if (!hd_journal_save(journal, &local))
+			hd_run_fail(run, NULL, g_steal_pointer(&local));
+	}
+}
+
+/*
+ * Undo the entries from index @from on, newest first within each unit,
+ * the units at once; with @address, only that device's.
  */
 static gboolean
 hd_engine_undo_from(HdContext *ctx, HdJournal *journal, guint from, const char *address, GError **error)
 {
-	g_autoptr(GHashTable) stuck = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GError) first = NULL;
+	g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func((GDestroyNotify)hd_unit_free);
+	g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
+	HdRun run = {ctx, journal};
 
 	for (guint i = journal->entries->len; i > from; i--) {
 		HdEntry *entry = g_ptr_array_index(journal->entries, i - 1);
-		g_autoptr(GError) local = NULL;
 
-		if (g_hash_table_contains(stuck, entry->address) ||
-		    (address != NULL && g_strcmp0(entry->address, address) != 0))
-			continue;
-		/* "begin" is journalled before the slot's first change: nothing to undo */
-		if (g_strcmp0(entry->step, HD_ENTRY_STEP_BEGIN) != 0 && !hd_engine_undo_entry(ctx, entry, &local)) {
-			hd_log_action(G_LOG_LEVEL_CRITICAL, journal->owner.name, entry->address, "restore",
-				      "cannot undo %s by %s: %s", hd_phase_to_string(entry->phase), entry->plugin,
-				      local->message);
-			if (first == NULL)
-				first = g_error_new(HD_ERROR, local->code, "%s: %s", entry->address, local->message);
-			g_hash_table_add(stuck, entry->address);
-			continue;
-		}
-		if (g_strcmp0(entry->step, HD_ENTRY_STEP_BEGIN) != 0)
-			hd_engine_log_undone(journal, entry);
-		hd_journal_remove(journal, entry);
-		if (!hd_journal_save(journal, &local) && first == NULL)
-			first = g_steal_pointer(&local);
+		if (address == NULL || g_strcmp0(entry->address, address) == 0)
+			g_ptr_array_add(hd_units_lookup(units, by_key,
+							hd_engine_unit_key(ctx, entry->address, entry->parent))->items,
+					entry);
 	}
-	if (first != NULL) {
-		g_propagate_error(error, g_steal_pointer(&first));
+	g_mutex_init(&run.lock);
+	hd_run_units(&run, units, hd_engine_undo_unit);
+	g_mutex_clear(&run.lock);
+	if (run.failure != NULL) {
+		g_propagate_error(error, run.failure);
 		return FALSE;
 	}
 	return TRUE;
@@ -144,47 +285,122 @@ hd_engine_run_chain(HdContext *ctx, HdJournal *journal, const HdPlanDevice *dev,
 	return TRUE;
 }
 
+static void
+hd_engine_prepare_unit(gpointer data, gpointer user_data)
+{
+	HdUnit *unit = data;
+	HdRun *run = user_data;
+	g_autoptr(HdStateLock) lock = NULL;
+	GError *failure = NULL;
+
+	if (!hd_engine_lock_unit(run, unit, &lock, &failure)) {
+		hd_run_fail(run, g_ptr_array_index(unit->items, 0), failure);
+		return;
+	}
+	for (guint i = 0; i < unit->items->len && !g_atomic_int_get(&run->stop); i++) {
+		const HdPlanDevice *dev = g_ptr_array_index(unit->items, i);
+
+		if (!hd_engine_run_chain(run->ctx, run->journal, dev, &failure))
+			hd_run_fail(run, dev, g_steal_pointer(&failure));
+	}
+}
+
+static GPtrArray *
+hd_engine_plan_units(HdContext *ctx, HdPlan *plan)
+{
+	g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func((GDestroyNotify)hd_unit_free);
+	g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < plan->devices->len; i++) {
+		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+
+		if (dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_PROVISION)
+			g_ptr_array_add(hd_units_lookup(units, by_key,
+							hd_engine_unit_key(ctx, dev->info->bdf, dev->parent))->items,
+					(gpointer)dev);
+	}
+	return g_steal_pointer(&units);
+}
+
+/*
+ * The plan's devices are this owner's from now on, for every other plan:
+ * durably, before the planning lock goes, so that other owners can plan
+ * while this one binds.
+ */
+static gboolean
+hd_engine_claim(HdJournal *journal, HdPlan *plan, HdStateLock *planning_lock, GError **error)
+{
+	g_autoptr(HdStateLock) lock = planning_lock;
+
+	for (guint i = 0; i < plan->devices->len; i++) {
+		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+
+		if (dev->action == HD_ACTION_BIND)
+			hd_journal_claim(journal, dev->info->bdf);
+	}
+	return hd_journal_save(journal, error);
+}
+
+/* the claims have become entries, or the entries are gone */
+static gboolean
+hd_engine_drop_claims(HdJournal *journal, GError **error)
+{
+	if (journal->claims->len == 0)
+		return TRUE;
+	hd_journal_clear_claims(journal);
+	return hd_journal_save(journal, error);
+}
+
 /*
  * Run every device of the plan, appending to @journal.  On a failure the
+ * other units finish the device they are on and start no other, then the
  * entries this plan added are undone, and only those: an attach must not
  * take away what the running domain already has.
  */
 static gboolean
-hd_engine_run_plan(HdContext *ctx, HdJournal *journal, HdPlan *plan, GError **error)
+hd_engine_run_plan(HdContext *ctx, HdJournal *journal, HdPlan *plan, HdStateLock *planning_lock, GError **error)
 {
-	const char *name = plan->owner.name;
+	g_autoptr(GPtrArray) units = hd_engine_plan_units(ctx, plan);
+	g_autoptr(GError) undo_failure = NULL;
 	guint first_entry = journal->entries->len;
+	HdRun run = {ctx, journal};
+	const HdPlanDevice *dev;
 
-	for (guint i = 0; i < plan->devices->len; i++) {
-		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
-		g_autoptr(GError) failure = NULL;
-		g_autoptr(GError) undo_failure = NULL;
-
-		if (dev->action != HD_ACTION_BIND && dev->action != HD_ACTION_PROVISION)
-			continue;
-		if (hd_engine_run_chain(ctx, journal, dev, &failure))
-			continue;
-		/* a provision-only device (<hd:vfs>, managed='yes') has no stub to name */
-		if (dev->action == HD_ACTION_PROVISION)
-			hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
-				      "provisioning failed: %s; undoing %u change(s)", failure->message,
-				      journal->entries->len - first_entry);
-		else
-			hd_log_action(G_LOG_LEVEL_WARNING, name, dev->info->bdf, "rollback",
-				      "bind to %s failed: %s; undoing %u change(s)", dev->target_driver,
-				      failure->message, journal->entries->len - first_entry);
-		/* the rollback's own failure is logged loudly by hd_engine_undo(); the
-		 * user needs the cause, and `hostdevctl recover` retries the rest */
-		hd_engine_undo_from(ctx, journal, first_entry, NULL, &undo_failure);
-		g_propagate_prefixed_error(error, g_steal_pointer(&failure), "%s: ", dev->info->bdf);
+	if (!hd_engine_claim(journal, plan, planning_lock, error))
 		return FALSE;
-	}
-	return TRUE;
+	g_mutex_init(&run.lock);
+	hd_run_units(&run, units, hd_engine_prepare_unit);
+	g_mutex_clear(&run.lock);
+	if (run.failure == NULL)
+		return hd_engine_drop_claims(journal, error);
+	dev = run.failed;
+	/* a provision-only device (<hd:vfs>, managed='yes') has no stub to name */
+	if (dev->action == HD_ACTION_PROVISION)
+		hd_log_action(G_LOG_LEVEL_WARNING, plan->owner.name, dev->info->bdf, "rollback",
+			      "provisioning failed: %s; undoing %u change(s)", run.failure->message,
+			      journal->entries->len - first_entry);
+	else
+		hd_log_action(G_LOG_LEVEL_WARNING, plan->owner.name, dev->info->bdf, "rollback",
+			      "bind to %s failed: %s; undoing %u change(s)", dev->target_driver,
+			      run.failure->message, journal->entries->len - first_entry);
+	/* the rollback's own failure is logged loudly by hd_engine_undo_unit();
+	 * the user needs the cause, and `hostdevctl recover` retries the rest */
+	if (hd_engine_undo_from(ctx, journal, first_entry, NULL, &undo_failure))
+		hd_engine_drop_claims(journal, &undo_failure);
+	g_propagate_prefixed_error(error, run.failure, "%s: ", dev->info->bdf);
+	return FALSE;
 }
 
 gboolean
 hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
 {
+	return hd_engine_prepare_and_unlock(ctx, plan, NULL, error);
+}
+
+gboolean
+hd_engine_prepare_and_unlock(HdContext *ctx, HdPlan *plan, HdStateLock *planning_lock, GError **error)
+{
+	g_autoptr(HdStateLock) lock = planning_lock;
 	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, &plan->owner, error);
 
 	if (journal == NULL)
@@ -198,9 +414,10 @@ hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error)
 		if (!hd_engine_undo(ctx, journal, error))
 			return FALSE;
 	}
+	hd_journal_clear_claims(journal);
 	g_free(journal->uuid);
 	journal->uuid = g_strdup(plan->uuid);
-	return hd_engine_run_plan(ctx, journal, plan, error);
+	return hd_engine_run_plan(ctx, journal, plan, g_steal_pointer(&lock), error);
 }
 
 gboolean
@@ -212,7 +429,7 @@ hd_engine_attach(HdContext *ctx, HdPlan *plan, GError **error)
 		return FALSE;
 	if (journal->uuid == NULL)
 		journal->uuid = g_strdup(plan->uuid);
-	return hd_engine_run_plan(ctx, journal, plan, error);
+	return hd_engine_run_plan(ctx, journal, plan, NULL, error);
 }
 
 /* the parent of @address's entries, if no other entry still hangs from it */
@@ -261,9 +478,10 @@ hd_engine_release(HdContext *ctx, const HdOwner *owner, GError **error)
 
 	if (journal == NULL)
 		return FALSE;
-	if (journal->entries->len == 0) {
+	if (journal->entries->len == 0 && journal->claims->len == 0) {
 		hd_log_action(G_LOG_LEVEL_DEBUG, owner->name, NULL, "release", "nothing recorded");
 		return TRUE;
 	}
-	return hd_engine_undo(ctx, journal, error);
+	/* claims left by a prepare that died before its first entry */
+	return hd_engine_undo(ctx, journal, error) && hd_engine_drop_claims(journal, error);
 }

@@ -8,8 +8,12 @@
 #include "hd-plan.h"
 
 /* The caller holds the state lock (hd_state_lock_acquire) across planning
- * and these calls, so that no other hook changes the journals in between. */
+ * and these calls, so that no other hook changes the journals in between;
+ * hd_engine_prepare_and_unlock() takes it, and lets it go as soon as the
+ * plan's claims are durable, so other owners plan while this one binds.
+ * The engine takes each unit's own lock while changing its devices. */
 gboolean hd_engine_prepare(HdContext *ctx, HdPlan *plan, GError **error);
+gboolean hd_engine_prepare_and_unlock(HdContext *ctx, HdPlan *plan, HdStateLock *planning_lock, GError **error);
 gboolean hd_engine_release(HdContext *ctx, const HdOwner *owner, GError **error);
 /* hot-plug: add the plan's devices to a running owner's journal, keeping
  * what it holds; a failure undoes only what this plan changed */

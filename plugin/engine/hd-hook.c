@@ -36,28 +36,78 @@ hd_hook_check_driver(const HdHookArgs *args, const HdDomain *domain, GError **er
 	return FALSE;
 }
 
-/* the context and the state lock every acting operation needs */
 static HdContext *
-hd_hook_open(const HdHookArgs *args, HdStateLock **lock, GError **error)
+hd_hook_open(const HdHookArgs *args, GError **error)
 {
 	g_autoptr(HdContext) ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
 
 	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
 		return NULL;
-	*lock = hd_state_lock_acquire(ctx->state_dir, error);
-	if (*lock == NULL)
-		return NULL;
 	return g_steal_pointer(&ctx);
+}
+
+/*
+ * Plan under the state lock: ownership and groups must not change under
+ * us.  The engine lets the lock go once the plan's devices are claimed,
+ * so that a domain with other devices can plan while this one binds.
+ */
+gboolean
+hd_hook_prepare_domain(HdContext *ctx, const char *name, HdDomain *domain, GError **error)
+{
+	g_autoptr(HdDomain) owned = domain;
+	g_autoptr(HdStateLock) lock = hd_state_lock_acquire(ctx->state_dir, error);
+	g_autoptr(HdPlan) plan = NULL;
+	const HdPlanDevice *refused;
+
+	if (lock == NULL) {
+		g_prefix_error(error, "host: ");
+		return FALSE;
+	}
+	/* owners are libvirt's names for domains, not the XML's <name> */
+	plan = hd_plan_new_for_domain(ctx, name, g_steal_pointer(&owned), error);
+	if (plan == NULL)
+		return FALSE;
+	refused = hd_plan_first_error(plan);
+	if (refused != NULL) {
+		hd_log_action(G_LOG_LEVEL_WARNING, name, refused->info->bdf, "refuse", "refusing to prepare: %s",
+			      refused->reason);
+		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s: %s", refused->info->bdf, refused->reason);
+		return FALSE;
+	}
+	for (guint i = 0; i < plan->devices->len; i++) {
+		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+		g_autofree gchar *action = hd_plan_device_action_string(dev);
+
+		hd_log_action(G_LOG_LEVEL_INFO, name, dev->info->bdf, "plan", "request from <%s>: %s",
+			      hd_source_to_string(dev->request->source), action);
+	}
+	return hd_engine_prepare_and_unlock(ctx, plan, g_steal_pointer(&lock), error);
+}
+
+/*
+ * No state lock: release changes only what this domain's journal holds,
+ * each unit under its own lock, and libvirt never prepares a domain while
+ * releasing it.  Other plans see each device as this domain's until it is
+ * back where it was.
+ */
+gboolean
+hd_hook_release_domain(HdContext *ctx, const char *name, GError **error)
+{
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)name};
+
+	/* the journals in it are acted on: they must be ours alone */
+	if (!hd_state_dir_check(ctx->state_dir, error)) {
+		g_prefix_error(error, "host: ");
+		return FALSE;
+	}
+	return hd_engine_release(ctx, &owner, error);
 }
 
 static gboolean
 hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **error)
 {
 	g_autoptr(HdDomain) domain = hd_domain_parse(xml, len, error);
-	g_autoptr(HdStateLock) lock = NULL;
 	g_autoptr(HdContext) ctx = NULL;
-	g_autoptr(HdPlan) plan = NULL;
-	const HdPlanDevice *refused;
 
 	if (domain == NULL)
 		return FALSE;
@@ -68,42 +118,20 @@ hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **err
 	}
 	if (!hd_hook_check_driver(args, domain, error))
 		return FALSE;
-	/* plan under the lock: ownership and groups must not change under us */
-	ctx = hd_hook_open(args, &lock, error);
+	ctx = hd_hook_open(args, error);
 	if (ctx == NULL) {
 		g_prefix_error(error, "host: ");
 		return FALSE;
 	}
-	/* owners are libvirt's names for domains, not the XML's <name> */
-	plan = hd_plan_new_for_domain(ctx, args->domain_name, g_steal_pointer(&domain), error);
-	if (plan == NULL)
-		return FALSE;
-	refused = hd_plan_first_error(plan);
-	if (refused != NULL) {
-		hd_log_action(G_LOG_LEVEL_WARNING, args->domain_name, refused->info->bdf, "refuse",
-			      "refusing to prepare: %s", refused->reason);
-		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s: %s",
-			    refused->info->bdf, refused->reason);
-		return FALSE;
-	}
-	for (guint i = 0; i < plan->devices->len; i++) {
-		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
-		g_autofree gchar *action = hd_plan_device_action_string(dev);
-
-		hd_log_action(G_LOG_LEVEL_INFO, args->domain_name, dev->info->bdf, "plan",
-			      "request from <%s>: %s", hd_source_to_string(dev->request->source), action);
-	}
-	return hd_engine_prepare(ctx, plan, error);
+	return hd_hook_prepare_domain(ctx, args->domain_name, g_steal_pointer(&domain), error);
 }
 
 static gboolean
 hd_hook_release(const HdHookArgs *args, GError **error)
 {
-	g_autoptr(HdStateLock) lock = NULL;
-	g_autoptr(HdContext) ctx = hd_hook_open(args, &lock, error);
-	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)args->domain_name};
+	g_autoptr(HdContext) ctx = hd_hook_open(args, error);
 
-	return ctx != NULL && hd_engine_release(ctx, &owner, error);
+	return ctx != NULL && hd_hook_release_domain(ctx, args->domain_name, error);
 }
 
 /*

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "hd-context.h"
+#include "hd-domain.h"
 #include "hd-hook-op.h"
 
 typedef struct {
@@ -24,3 +26,8 @@ typedef struct {
  * libvirt, without our program name: "<domain>: <device>: <reason>".
  */
 gboolean hd_hook_run(const HdHookArgs *args, const char *xml, gsize len, GError **error);
+
+/* prepare begin and release end on a context of the caller's (the tests'
+ * simulated kernel); prepare takes @domain */
+gboolean hd_hook_prepare_domain(HdContext *ctx, const char *name, HdDomain *domain, GError **error);
+gboolean hd_hook_release_domain(HdContext *ctx, const char *name, GError **error);

@@ -163,9 +163,17 @@ hd_entry_is_done(const HdEntry *entry)
 	return g_strcmp0(entry->step, HD_ENTRY_STEP_DONE) == 0;
 }
 
+/*
+ * The engine runs independent units on threads that share one journal, and
+ * a commit serialises every entry: each change to an entry or to the list
+ * is made under the journal's mutex.  An entry is changed only by the
+ * thread running its unit, so reading one's own entry needs no lock.
+ */
 void
 hd_entry_set_string(HdEntry *entry, const char *key, const char *value)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&entry->journal->lock);
+
 	if (value != NULL)
 		json_object_set_string_member(entry->data, key, value);
 	else
@@ -185,6 +193,8 @@ hd_entry_get_string(const HdEntry *entry, const char *key)
 void
 hd_entry_set_int(HdEntry *entry, const char *key, gint64 value)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&entry->journal->lock);
+
 	json_object_set_int_member(entry->data, key, value);
 }
 
@@ -201,6 +211,8 @@ hd_entry_get_int(const HdEntry *entry, const char *key, gint64 default_value)
 void
 hd_entry_set_bool(HdEntry *entry, const char *key, gboolean value)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&entry->journal->lock);
+
 	json_object_set_boolean_member(entry->data, key, value);
 }
 
@@ -229,8 +241,10 @@ hd_entry_step(HdEntry *entry, const char *step, GError **error)
 			    entry->plugin, step != NULL ? step : "");
 		return FALSE;
 	}
+	g_mutex_lock(&entry->journal->lock);
 	g_free(entry->step);
 	entry->step = g_strdup(step);
+	g_mutex_unlock(&entry->journal->lock);
 	return hd_journal_save(entry->journal, error);
 }
 
@@ -248,8 +262,9 @@ hd_entry_shares_with(const HdEntry *a, const HdEntry *b)
 }
 
 static guint
-hd_journal_count_sharers(const HdJournal *journal, const HdEntry *entry)
+hd_journal_count_sharers(HdJournal *journal, const HdEntry *entry)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal->lock);
 	guint n = 0;
 
 	for (guint i = 0; i < journal->entries->len; i++)
@@ -267,7 +282,7 @@ hd_entry_count_sharers(HdContext *ctx, const HdEntry *entry, guint *count, GErro
 		return FALSE;
 	*count = hd_journal_count_sharers(entry->journal, entry);
 	for (guint i = 0; i < journals->len; i++) {
-		const HdJournal *other = g_ptr_array_index(journals, i);
+		HdJournal *other = g_ptr_array_index(journals, i);
 
 		if (!hd_owner_equal(&other->owner, &entry->journal->owner))
 			*count += hd_journal_count_sharers(other, entry);
@@ -276,8 +291,10 @@ hd_entry_count_sharers(HdContext *ctx, const HdEntry *entry, guint *count, GErro
 }
 
 static const HdEntry *
-hd_journal_find_sharer_with(const HdJournal *journal, const HdEntry *entry, const char *key)
+hd_journal_find_sharer_with(HdJournal *journal, const HdEntry *entry, const char *key)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal->lock);
+
 	for (guint i = 0; i < journal->entries->len; i++) {
 		const HdEntry *other = g_ptr_array_index(journal->entries, i);
 
@@ -313,14 +330,16 @@ hd_entry_adopt_from_sharers(HdContext *ctx, HdEntry *entry, const char *const *k
 			return FALSE;
 	}
 	for (guint i = 0; from == NULL && i < journals->len; i++) {
-		const HdJournal *other = g_ptr_array_index(journals, i);
+		HdJournal *other = g_ptr_array_index(journals, i);
 
 		if (!hd_owner_equal(&other->owner, &entry->journal->owner))
 			from = hd_journal_find_sharer_with(other, entry, keys[0]);
 	}
 	if (from == NULL)
 		return TRUE;
+	g_mutex_lock(&entry->journal->lock);
 	hd_entry_copy_members(entry, from, keys);
+	g_mutex_unlock(&entry->journal->lock);
 	*adopted = TRUE;
 	return TRUE;
 }
@@ -336,6 +355,9 @@ hd_journal_free(HdJournal *journal)
 	hd_owner_clear(&journal->owner);
 	g_free(journal->uuid);
 	g_ptr_array_unref(journal->entries);
+	g_ptr_array_unref(journal->claims);
+	g_mutex_clear(&journal->lock);
+	g_cond_clear(&journal->committed);
 	g_free(journal);
 }
 
@@ -354,6 +376,9 @@ hd_journal_new(const char *state_dir, const HdOwner *owner, GError **error)
 	journal->path = path;
 	hd_owner_copy(&journal->owner, owner);
 	journal->entries = g_ptr_array_new_with_free_func((GDestroyNotify)hd_entry_free);
+	journal->claims = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_init(&journal->lock);
+	g_cond_init(&journal->committed);
 	return journal;
 }
 
@@ -369,14 +394,34 @@ hd_journal_begin(HdJournal *journal, const char *address, const char *parent, co
 	entry->phase = phase;
 	entry->step = g_strdup(HD_ENTRY_STEP_BEGIN);
 	entry->data = json_object_new();
+	g_mutex_lock(&journal->lock);
 	g_ptr_array_add(journal->entries, entry);
+	g_mutex_unlock(&journal->lock);
 	return entry;
 }
 
 void
 hd_journal_remove(HdJournal *journal, HdEntry *entry)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal->lock);
+
 	g_ptr_array_remove(journal->entries, entry);
+}
+
+void
+hd_journal_claim(HdJournal *journal, const char *address)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal->lock);
+
+	g_ptr_array_add(journal->claims, g_strdup(address));
+}
+
+void
+hd_journal_clear_claims(HdJournal *journal)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal->lock);
+
+	g_ptr_array_set_size(journal->claims, 0);
 }
 
 HdEntry *
@@ -649,6 +694,23 @@ hd_journal_parse_v1_entry(HdJournal *journal, JsonNode *node, GError **error)
 	return TRUE;
 }
 
+/* the devices a prepare in flight is about to bind; absent when none */
+static gboolean
+hd_journal_parse_claims(HdJournal *journal, JsonArray *claims, GError **error)
+{
+	for (guint i = 0; claims != NULL && i < json_array_get_length(claims); i++) {
+		JsonNode *node = json_array_get_element(claims, i);
+		const char *address = JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING
+					  ? json_node_get_string(node)
+					  : NULL;
+
+		if (!hd_journal_check_address(address, "claim", error))
+			return FALSE;
+		g_ptr_array_add(journal->claims, g_strdup(address));
+	}
+	return TRUE;
+}
+
 static gboolean
 hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **error)
 {
@@ -699,7 +761,7 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 		if (!parse_entry(journal, json_array_get_element(entries, i), error))
 			return FALSE;
 	}
-	return TRUE;
+	return hd_journal_parse_claims(journal, hd_json_array(root, "claims"), error);
 }
 
 /* without following a link, a regular file only, and no larger than the cap */
@@ -881,6 +943,13 @@ hd_journal_to_json(HdJournal *journal)
 		json_builder_end_object(builder);
 	}
 	json_builder_end_array(builder);
+	if (journal->claims->len > 0) {
+		json_builder_set_member_name(builder, "claims");
+		json_builder_begin_array(builder);
+		for (guint i = 0; i < journal->claims->len; i++)
+			json_builder_add_string_value(builder, g_ptr_array_index(journal->claims, i));
+		json_builder_end_array(builder);
+	}
 	json_builder_end_object(builder);
 	return hd_json_to_data(builder);
 }
@@ -905,33 +974,71 @@ hd_journal_sync_dir(const char *path, GError **error)
 }
 
 /* an empty journal is removed: no file means nothing is lent out */
-gboolean
-hd_journal_save(HdJournal *journal, GError **error)
+static gboolean
+hd_journal_write(const char *path, const char *json, GError **error)
 {
-	g_autofree gchar *json = NULL;
-	g_autofree gchar *dir = g_path_get_dirname(journal->path);
+	g_autofree gchar *dir = g_path_get_dirname(path);
 	g_autoptr(GError) local = NULL;
 
-	if (journal->entries->len == 0) {
-		if (unlink(journal->path) < 0 && errno != ENOENT) {
-			hd_error_set_errno(error, errno, "cannot remove %s", journal->path);
+	if (json == NULL) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			hd_error_set_errno(error, errno, "cannot remove %s", path);
 			return FALSE;
 		}
-		return hd_journal_sync_dir(journal->path, error);
+		return hd_journal_sync_dir(path, error);
 	}
 	/* the host owners' subdirectory, on first use */
 	if (g_mkdir_with_parents(dir, 0700) < 0) {
 		hd_error_set_errno(error, errno, "cannot create %s", dir);
 		return FALSE;
 	}
-	json = hd_journal_to_json(journal);
-	if (!g_file_set_contents_full(journal->path, json, -1,
-				      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
-				      &local)) {
+	if (!g_file_set_contents_full(path, json, -1, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+				      0600, &local)) {
 		hd_error_propagate(error, g_steal_pointer(&local), "cannot write journal: ");
 		return FALSE;
 	}
-	return hd_journal_sync_dir(journal->path, error);
+	return hd_journal_sync_dir(path, error);
+}
+
+/*
+ * Durable on return: everything changed in the journal before the call is
+ * on disk.  Group commit: units on other threads save at the same time,
+ * and one write covers every change made before its snapshot, so a caller
+ * whose change a running write took along, or the next write covers,
+ * waits for that one instead of writing again.  Write-ahead order per
+ * device holds because each caller returns only once its own change is
+ * durable, and only then touches the device.
+ */
+gboolean
+hd_journal_save(HdJournal *journal, GError **error)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&journal->lock);
+	guint64 wanted = ++journal->changes;
+
+	while (journal->committed_change < wanted) {
+		g_autofree gchar *json = NULL;
+		guint64 snapshot;
+		gboolean ok;
+
+		if (journal->writing) {
+			g_cond_wait(&journal->committed, &journal->lock);
+			continue;
+		}
+		journal->writing = TRUE;
+		snapshot = journal->changes;
+		json = journal->entries->len > 0 || journal->claims->len > 0 ? hd_journal_to_json(journal) : NULL;
+		g_mutex_unlock(&journal->lock);
+		ok = hd_journal_write(journal->path, json, error);
+		g_mutex_lock(&journal->lock);
+		journal->writing = FALSE;
+		journal->commits++;
+		if (ok)
+			journal->committed_change = MAX(journal->committed_change, snapshot);
+		g_cond_broadcast(&journal->committed);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
 }
 
 /* ---- the lock ---------------------------------------------------------- */
@@ -952,7 +1059,7 @@ static guint hd_state_lock_timeout_ms = HD_STATE_LOCK_TIMEOUT_MS;
  * a link) owned by us and closed to others, or someone else could plant or
  * edit journals that release would act on.
  */
-static gboolean
+gboolean
 hd_state_dir_check(const char *state_dir, GError **error)
 {
 	struct stat st;
@@ -1001,21 +1108,12 @@ hd_state_lock_wait(int fd, const char *path, guint timeout_ms, GError **error)
 	}
 }
 
-/*
- * One lock for the whole state directory, held from the first check to the
- * last journal write: two domains asking for the same device must see each
- * other's journal, and an IOMMU group spans domains' requests.
- */
-HdStateLock *
-hd_state_lock_acquire(const char *state_dir, GError **error)
+static HdStateLock *
+hd_state_lock_open(const char *path, GError **error)
 {
-	g_autofree gchar *path = g_build_filename(state_dir, "lock", NULL);
 	HdStateLock *lock;
-	int fd;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
-	if (!hd_state_dir_check(state_dir, error))
-		return NULL;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		hd_error_set_errno(error, errno, "cannot open %s", path);
 		return NULL;
@@ -1027,6 +1125,45 @@ hd_state_lock_acquire(const char *state_dir, GError **error)
 	lock = g_new0(HdStateLock, 1);
 	lock->fd = fd;
 	return lock;
+}
+
+/*
+ * The lock of the whole state directory, held while planning: two domains
+ * asking for the same device must see each other's journal and claims.  A
+ * prepare holds it until its claims are durable (hd_engine_prepare()).
+ */
+HdStateLock *
+hd_state_lock_acquire(const char *state_dir, GError **error)
+{
+	g_autofree gchar *path = g_build_filename(state_dir, "lock", NULL);
+
+	if (!hd_state_dir_check(state_dir, error))
+		return NULL;
+	return hd_state_lock_open(path, error);
+}
+
+/*
+ * The lock of one unit (an IOMMU group, or a PF and its VFs), held while
+ * changing its devices.  Claims keep other owners off a device, but a PF's
+ * VF count is shared by its users, and a release takes no state lock.
+ * The files stay: removing a lock file someone waits on would split it.
+ */
+HdStateLock *
+hd_unit_lock_acquire(const char *state_dir, const char *unit, GError **error)
+{
+	g_autofree gchar *dir = g_build_filename(state_dir, "units", NULL);
+	g_autofree gchar *name = g_strdup_printf("%s.lock", unit);
+	g_autofree gchar *path = NULL;
+
+	g_strdelimit(name, " /", '-');
+	path = g_build_filename(dir, name, NULL);
+	if (!hd_state_dir_check(state_dir, error))
+		return NULL;
+	if (g_mkdir_with_parents(dir, 0700) < 0) {
+		hd_error_set_errno(error, errno, "cannot create %s", dir);
+		return NULL;
+	}
+	return hd_state_lock_open(path, error);
 }
 
 void

@@ -42,7 +42,17 @@ struct _HdJournal {
 	HdOwner owner;
 	gchar *uuid;
 	GPtrArray *entries; /* of HdEntry, in the order the changes began */
+	/* addresses a prepare in flight will bind: they are this owner's from
+	 * the moment its plan is made, for every other plan (hd-engine.c) */
+	GPtrArray *claims;
 	guint loaded_version; /* 0: no file; 1: upgraded from version 1 */
+	/* units on several threads share the journal (hd-journal.c) */
+	GMutex lock;
+	GCond committed;
+	guint64 changes;	  /* saves asked for */
+	guint64 committed_change; /* the newest of them on disk */
+	gboolean writing;
+	guint commits; /* writes made: fewer than saves when they were grouped */
 };
 
 HdJournal *hd_journal_load(const char *state_dir, const HdOwner *owner, GError **error);
@@ -56,6 +66,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdJournal, hd_journal_free)
 HdEntry *hd_journal_begin(HdJournal *journal, const char *address, const char *parent, const char *plugin,
 			  HdPhase phase);
 void hd_journal_remove(HdJournal *journal, HdEntry *entry);
+void hd_journal_claim(HdJournal *journal, const char *address);
+void hd_journal_clear_claims(HdJournal *journal);
 /* the bind entry of @address, the one that says who holds the device */
 HdEntry *hd_journal_find_binding(HdJournal *journal, const char *address);
 
@@ -68,9 +80,14 @@ void hd_owner_clear(HdOwner *owner);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdOwner, hd_owner_clear)
 void hd_owner_copy(HdOwner *dest, const HdOwner *src);
 
-/* serialises hooks: libvirt starts domains in parallel */
+/* ours alone: created 0700, or refused unless a directory of ours, 0700 */
+gboolean hd_state_dir_check(const char *state_dir, GError **error);
+
+/* serialises planning: libvirt starts domains in parallel */
 typedef struct _HdStateLock HdStateLock;
 HdStateLock *hd_state_lock_acquire(const char *state_dir, GError **error);
+/* serialises changes to one unit's devices (hd-engine.c) */
+HdStateLock *hd_unit_lock_acquire(const char *state_dir, const char *unit, GError **error);
 /* for tests: how long acquire waits for another holder */
 void hd_state_lock_set_timeout(guint timeout_ms);
 void hd_state_lock_release(HdStateLock *lock);

@@ -442,6 +442,18 @@ hd_device_add_companion(HdContext *ctx, HdDevice *dev, const char *bdf, GError *
 
 /* ---- the whole plan ------------------------------------------------------------ */
 
+/* a prepare in flight owns what it claimed before it binds it */
+static void
+hd_plan_add_claims(GHashTable *owners, const HdJournal *journal)
+{
+	for (guint i = 0; i < journal->claims->len; i++) {
+		HdOwner *owner = g_new0(HdOwner, 1);
+
+		hd_owner_copy(owner, &journal->owner);
+		g_hash_table_replace(owners, g_strdup(g_ptr_array_index(journal->claims, i)), owner);
+	}
+}
+
 /* bdf -> owner, of every device some journal binds; provisioning entries
  * (a PF's VF count, say) are shared by their users and own nothing */
 static GHashTable *
@@ -470,6 +482,7 @@ hd_plan_load_owners(HdContext *ctx, GError **error)
 			hd_owner_copy(owner, &journal->owner);
 			g_hash_table_insert(owners, g_strdup(entry->address), owner);
 		}
+		hd_plan_add_claims(owners, journal);
 	}
 	return g_steal_pointer(&owners);
 }
