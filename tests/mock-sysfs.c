@@ -127,6 +127,14 @@ struct _MockSysfs {
 	 * kernel's device and driver locks were one big lock */
 	GMutex lock;
 	GHashTable *latencies; /* attribute name -> microseconds a write of it sleeps */
+	/* mock_sysfs_set_rendezvous() */
+	GMutex rendezvous_lock;
+	GCond rendezvous_cond;
+	gchar *rendezvous_attribute;
+	guint rendezvous_parties;
+	guint rendezvous_waiting;
+	guint rendezvous_met;
+	guint rendezvous_missed;
 };
 
 /* a store() handler: 0 or the errno the write fails with; @object is the
@@ -1601,6 +1609,40 @@ mock_sysfs_sleep_like_a_driver(MockSysfs *ms, const char *relpath)
 		g_usleep(usec);
 }
 
+/*
+ * Writers of the rendezvous attribute wait for each other in parties: the
+ * last to arrive lets its party go.  Writers that run one after another
+ * never make a party, and each gives up after MOCK_RENDEZVOUS_WAIT_S, so a
+ * serial engine costs the test time and a count, never a hang.
+ */
+#define MOCK_RENDEZVOUS_WAIT_S 10
+
+static void
+mock_sysfs_rendezvous(MockSysfs *ms, const char *relpath)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ms->rendezvous_lock);
+	g_autofree gchar *name = g_path_get_basename(relpath);
+	gint64 deadline = g_get_monotonic_time() + MOCK_RENDEZVOUS_WAIT_S * G_TIME_SPAN_SECOND;
+	guint party;
+
+	if (g_strcmp0(name, ms->rendezvous_attribute) != 0)
+		return;
+	party = ms->rendezvous_met;
+	if (++ms->rendezvous_waiting == ms->rendezvous_parties) {
+		ms->rendezvous_waiting = 0;
+		ms->rendezvous_met++;
+		g_cond_broadcast(&ms->rendezvous_cond);
+		return;
+	}
+	while (ms->rendezvous_met == party) {
+		if (!g_cond_wait_until(&ms->rendezvous_cond, &ms->rendezvous_lock, deadline)) {
+			ms->rendezvous_waiting--;
+			ms->rendezvous_missed++;
+			return;
+		}
+	}
+}
+
 static gboolean
 mock_sysfs_write(const char *relpath, const char *value, gpointer user_data, GError **error)
 {
@@ -1609,6 +1651,7 @@ mock_sysfs_write(const char *relpath, const char *value, gpointer user_data, GEr
 	g_auto(MockAttribute) attr = {0};
 	int errnum;
 
+	mock_sysfs_rendezvous(ms, relpath);
 	mock_sysfs_sleep_like_a_driver(ms, relpath);
 	locker = g_mutex_locker_new(&ms->lock);
 	mock_sysfs_record_write(ms, relpath, value);
@@ -1683,6 +1726,8 @@ mock_sysfs_new(void)
 	ms->module_errors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ms->writes = g_ptr_array_new_with_free_func(g_free);
 	g_mutex_init(&ms->lock);
+	g_mutex_init(&ms->rendezvous_lock);
+	g_cond_init(&ms->rendezvous_cond);
 	ms->latencies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ms->pciback_slots = g_array_new(FALSE, FALSE, sizeof(MockSlot));
 	ms->pciback_devices = g_ptr_array_new();
@@ -1714,6 +1759,9 @@ mock_sysfs_free(MockSysfs *ms)
 	g_ptr_array_unref(ms->writes);
 	g_hash_table_unref(ms->latencies);
 	g_mutex_clear(&ms->lock);
+	g_mutex_clear(&ms->rendezvous_lock);
+	g_cond_clear(&ms->rendezvous_cond);
+	g_free(ms->rendezvous_attribute);
 	g_free(ms);
 }
 
@@ -1862,6 +1910,26 @@ mock_sysfs_install(MockSysfs *ms, HdContext *ctx)
 	/* units one at a time, so that the write log's order is the test's to
 	 * check; the concurrency tests raise it */
 	ctx->max_workers = 1;
+}
+
+void
+mock_sysfs_set_rendezvous(MockSysfs *ms, const char *attribute, guint parties)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ms->rendezvous_lock);
+
+	g_return_if_fail(attribute == NULL || parties >= 2);
+	g_free(ms->rendezvous_attribute);
+	ms->rendezvous_attribute = g_strdup(attribute);
+	ms->rendezvous_parties = parties;
+}
+
+void
+mock_sysfs_get_rendezvous(MockSysfs *ms, guint *met, guint *missed)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ms->rendezvous_lock);
+
+	*met = ms->rendezvous_met;
+	*missed = ms->rendezvous_missed;
 }
 
 void

@@ -135,3 +135,10 @@ gchar *mock_sysfs_get_quirks(MockSysfs *ms, const char *bdf);
  * sleeps @usec first, outside the mock's lock, as a driver's remove or
  * probe sleeps while other devices' go on */
 void mock_sysfs_set_write_latency(MockSysfs *ms, const char *attribute, guint usec);
+
+/* proof that writes overlap: writers of @attribute wait until @parties of
+ * them are waiting, then all go on (a party met); one that waits 10 s in
+ * vain goes on alone (missed).  Only concurrent writers can ever meet.
+ * A NULL @attribute ends it. */
+void mock_sysfs_set_rendezvous(MockSysfs *ms, const char *attribute, guint parties);
+void mock_sysfs_get_rendezvous(MockSysfs *ms, guint *met, guint *missed);
