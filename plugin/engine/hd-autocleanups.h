@@ -1,8 +1,9 @@
 /*
  * hd-autocleanups.h: g_autoptr() for the engine's foreign types
  *
- * Declared once here, so that every file frees libpci handles, libkmod
- * contexts, netlink sockets and libmount tables the same way.  The libc ones every layer
+ * Declared once here, so that every file frees libpci handles, netlink
+ * sockets and libmount tables the same way.  libkmod's are in hd-kmod.c,
+ * which opens that library only when a module must be loaded.  The libc ones every layer
  * uses are in hd-base-autocleanups.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -10,7 +11,6 @@
 #pragma once
 
 #include <glib.h>
-#include <libkmod.h>
 #include <libmount.h>
 #include <netlink/cache.h>
 #include <netlink/socket.h>
@@ -20,13 +20,6 @@
 
 typedef struct pci_access HdPciAccess;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPciAccess, pci_cleanup)
-
-typedef struct kmod_ctx HdKmodCtx;
-typedef struct kmod_list HdKmodList;
-typedef struct kmod_module HdKmodModule;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodCtx, kmod_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodList, kmod_module_unref_list)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdKmodModule, kmod_module_unref)
 
 typedef struct nl_sock HdNlSock;
 typedef struct nl_cache HdNlCache;
