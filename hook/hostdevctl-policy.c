@@ -196,7 +196,7 @@ hdctl_policy(int argc, char **argv)
 {
 	static const char summary[] =
 	    "check: load the policy as the hook does (" HD_POLICY_FILE ", then the *.conf drop-ins of "
-	    HD_POLICY_VENDOR_DIR ", " HD_POLICY_SYSCONF_DIR " and " HD_POLICY_RUNTIME_DIR
+	    HD_POLICY_VENDOR_DIR ", " HD_POLICY_RUNTIME_DIR " and " HD_POLICY_SYSCONF_DIR
 	    ", a name in a later directory hiding the same name in an earlier one) and print each "
 	    "setting with the file and line it comes from, or the error prepare would fail with.";
 	g_auto(HdctlCommon) common = {0};
