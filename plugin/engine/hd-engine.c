@@ -432,42 +432,15 @@ hd_engine_attach(HdContext *ctx, HdPlan *plan, GError **error)
 	return hd_engine_run_plan(ctx, journal, plan, NULL, error);
 }
 
-/* the parent of @address's entries, if no other entry still hangs from it */
-static gchar *
-hd_engine_orphaned_parent(HdJournal *journal, const char *address)
-{
-	const char *parent = NULL;
-
-	for (guint i = 0; i < journal->entries->len; i++) {
-		HdEntry *entry = g_ptr_array_index(journal->entries, i);
-
-		if (g_strcmp0(entry->address, address) == 0 && entry->parent != NULL)
-			parent = entry->parent;
-	}
-	if (parent == NULL)
-		return NULL;
-	for (guint i = 0; i < journal->entries->len; i++) {
-		HdEntry *entry = g_ptr_array_index(journal->entries, i);
-
-		if (g_strcmp0(entry->parent, parent) == 0 && g_strcmp0(entry->address, address) != 0)
-			return NULL;
-	}
-	return g_strdup(parent);
-}
-
 gboolean
 hd_engine_release_device(HdContext *ctx, const HdOwner *owner, const char *address, GError **error)
 {
 	g_autoptr(HdJournal) journal = hd_journal_load(ctx->state_dir, owner, error);
-	g_autofree gchar *parent = NULL;
 
-	if (journal == NULL)
-		return FALSE;
-	parent = hd_engine_orphaned_parent(journal, address);
-	if (!hd_engine_undo_from(ctx, journal, 0, address, error))
-		return FALSE;
-	/* a VF made for this device alone goes with it */
-	return parent == NULL || hd_engine_undo_from(ctx, journal, 0, parent, error);
+	/* a VF made on demand journals its provisioning under its own address,
+	 * so it goes with it; a PF's <hd:vfs> entries are the domain's for its
+	 * whole life and stay */
+	return journal != NULL && hd_engine_undo_from(ctx, journal, 0, address, error);
 }
 
 /* idempotent: no journal, or an empty one, means nothing is lent out */

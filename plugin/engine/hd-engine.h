@@ -18,6 +18,6 @@ gboolean hd_engine_release(HdContext *ctx, const HdOwner *owner, GError **error)
 /* hot-plug: add the plan's devices to a running owner's journal, keeping
  * what it holds; a failure undoes only what this plan changed */
 gboolean hd_engine_attach(HdContext *ctx, HdPlan *plan, GError **error);
-/* hot-unplug: undo one device's entries (and the PF provisioning made for
- * it alone), leaving the owner's other devices as they are */
+/* hot-unplug: undo one device's entries (a VF made on demand goes too),
+ * leaving the owner's other devices as they are */
 gboolean hd_engine_release_device(HdContext *ctx, const HdOwner *owner, const char *address, GError **error);
