@@ -39,14 +39,14 @@ hdctl_detach_is_journalled(HdContext *ctx, const char *name, const char *bdf, GE
 /* libvirt detaches; the guest lets go; FALSE once reported */
 static gboolean
 hdctl_detach_from_guest(HdctlVirtDomain *vd, const HdctlScope *scope, const HdAddress *addr, const char *xml,
-			guint timeout_s, HdDomain **remaining)
+			gboolean in_guest, guint timeout_s, HdDomain **remaining)
 {
 	g_autoptr(GError) error = NULL;
 	char bdf[HD_ADDRESS_STRLEN];
 
 	hd_address_format(addr, bdf);
 	if (!hdctl_virt_detach(vd, xml, hdctl_virt_flags(scope), &error)) {
-		g_autofree gchar *message = hdctl_hotplug_detach_refused_message(bdf, error->message);
+		g_autofree gchar *message = hdctl_hotplug_detach_refused_message(bdf, error->message, in_guest);
 		fprintf(stderr, "hostdevctl: %s: %s\n", vd->name, message);
 		return FALSE;
 	}
@@ -94,7 +94,7 @@ hdctl_detach_live(const HdctlCommon *common, HdctlVirtDomain *vd, const HdctlSco
 		return hdctl_report_error(vd->name, error);
 	if (held)
 		remaining = g_steal_pointer(&owned_live);
-	else if (!hdctl_detach_from_guest(vd, scope, &addr, xml, timeout_s, &remaining))
+	else if (!hdctl_detach_from_guest(vd, scope, &addr, xml, in_guest, timeout_s, &remaining))
 		return EXIT_FAILURE;
 	if (!hdctl_hotplug_release(ctx, vd->name, g_steal_pointer(&owned_device), g_steal_pointer(&remaining),
 				   &error)) {
@@ -117,7 +117,7 @@ hdctl_detach_config(HdctlVirtDomain *vd, const HdctlScope *scope, const HdDomain
 
 	hdctl_hotplug_bdf(device, bdf);
 	if (!hdctl_virt_detach(vd, xml, hdctl_virt_flags(scope), &error)) {
-		g_autofree gchar *message = hdctl_hotplug_detach_refused_message(bdf, error->message);
+		g_autofree gchar *message = hdctl_hotplug_detach_refused_message(bdf, error->message, FALSE);
 		fprintf(stderr, "hostdevctl: %s: %s\n", vd->name, message);
 		return EXIT_FAILURE;
 	}

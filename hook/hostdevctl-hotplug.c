@@ -262,8 +262,10 @@ hdctl_hotplug_attach_refused_message(const char *domain,
 }
 
 gchar *
-hdctl_hotplug_detach_refused_message(const char *bdf, const char *libvirt_message)
+hdctl_hotplug_detach_refused_message(const char *bdf, const char *libvirt_message, gboolean in_guest)
 {
+	if (!in_guest)
+		return g_strdup_printf("%s: libvirt refused to detach it: %s", bdf, libvirt_message);
 	return g_strdup_printf("%s: libvirt refused to detach it: %s; it stays in the guest, and bound", bdf,
 			       libvirt_message);
 }

@@ -55,5 +55,5 @@ gchar *hdctl_hotplug_attach_refused_message(const char *domain,
 					    const char *bdf,
 					    const char *libvirt_message,
 					    const GError *undo_error);
-gchar *hdctl_hotplug_detach_refused_message(const char *bdf, const char *libvirt_message);
+gchar *hdctl_hotplug_detach_refused_message(const char *bdf, const char *libvirt_message, gboolean in_guest);
 gchar *hdctl_hotplug_timeout_message(const char *domain, const char *bdf, guint seconds);
