@@ -13,10 +13,14 @@ held=0000:01:00.0
 nic=0000:02:00.0
 journal=$(journal_of "$domain")
 
-# q35 hot-plugs only into a free PCIe root port: give the domain two
+# q35 hot-plugs only into a free PCIe root port: three, one for $held
+ports="<controller type='pci' index='0' model='pcie-root'/>"
+for index in 1 2 3; do
+    ports="$ports<controller type='pci' index='$index' model='pcie-root-port'/>"
+done
 domain_xml "$domain" "" $held |
     sed "s|<domain type='kvm'>|<domain type='qemu'><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>|
-         s|<devices>|<devices><controller type='pci' model='pcie-root-port'/><controller type='pci' model='pcie-root-port'/>|" \
+         s|<devices>|<devices>$ports|" \
     > /tmp/hotplug.xml
 hostdev() {
     echo "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x$1'" \
