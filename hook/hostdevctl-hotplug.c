@@ -158,8 +158,9 @@ hdctl_hotplug_unbind(HdContext *ctx, const HdPlan *plan, GError **error)
 		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i - 1);
 		g_autoptr(GError) local = NULL;
 
-		if (hdctl_plan_device_ran(dev) && !hd_engine_release_device(ctx, &plan->owner, dev->info->bdf, &local) &&
-		    first == NULL)
+		if (!hdctl_plan_device_ran(dev))
+			continue;
+		if (!hd_engine_release_device(ctx, &plan->owner, dev->info->bdf, &local) && first == NULL)
 			first = g_steal_pointer(&local);
 	}
 	if (first != NULL) {

@@ -155,7 +155,8 @@ bind(Fixture *fx, const char *name, const char *running, const char *element, GE
 static void
 assert_driver(Fixture *fx, const char *bdf, const char *expected)
 {
-	g_autofree gchar *path = g_build_filename(mock_sysfs_get_root(fx->ms), "bus", "pci", "devices", bdf, "driver", NULL);
+	g_autofree gchar *path =
+	    g_build_filename(mock_sysfs_get_root(fx->ms), "bus", "pci", "devices", bdf, "driver", NULL);
 	g_autofree gchar *link = g_file_read_link(path, NULL);
 	g_autofree gchar *name = link != NULL ? g_path_get_basename(link) : g_strdup("none");
 
