@@ -13,9 +13,12 @@ held=0000:01:00.0
 nic=0000:02:00.0
 journal=$(journal_of "$domain")
 
-# q35 hot-plugs only into a free PCIe root port: three, one for $held
-ports="<controller type='pci' index='0' model='pcie-root'/>"
-for index in 1 2 3; do
+# q35 hot-plugs only into a free PCIe root port, and libvirt puts $held,
+# the USB controller and the balloon on ports of their own: no USB or
+# balloon, and root ports to spare
+ports="<controller type='usb' model='none'/><memballoon model='none'/>"
+ports="$ports<controller type='pci' index='0' model='pcie-root'/>"
+for index in 1 2 3 4; do
     ports="$ports<controller type='pci' index='$index' model='pcie-root-port'/>"
 done
 domain_xml "$domain" "" $held |
