@@ -21,9 +21,16 @@ ports="$ports<controller type='pci' index='0' model='pcie-root'/>"
 for index in 1 2 3 4; do
     ports="$ports<controller type='pci' index='$index' model='pcie-root-port'/>"
 done
+# q35 (since QEMU 6.1) hot-plugs through ACPI, and an ACPI unplug waits for
+# the guest's OS to eject the device, which a paused guest never does.
+# Native PCIe hot-plug unplugs at once from a slot the guest never powered
+# on, as a real slot without a driver does.
+native="<qemu:commandline><qemu:arg value='-global'/>"
+native="$native<qemu:arg value='ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'/></qemu:commandline>"
 domain_xml "$domain" "" $held |
-    sed "s|<domain type='kvm'>|<domain type='qemu'><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>|
-         s|<devices>|<devices>$ports|" \
+    sed "s|<domain type='kvm'>|<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='q35'>hvm</type></os>|
+         s|<devices>|<devices>$ports|
+         s|</devices>|</devices>$native|" \
     > /tmp/hotplug.xml
 hostdev() {
     echo "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x$1'" \
