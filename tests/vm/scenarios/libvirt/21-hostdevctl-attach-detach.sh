@@ -71,8 +71,10 @@ for bdf in $held $nic; do
     grep -q "^$bdf *$domain .* vfio-pci .* e1000e .* bound$" /tmp/status.txt || fail "status does not show $bdf"
 done
 
-say "hostdevctl detach $domain nic.xml"
-hostdevctl detach --timeout 60 "$domain" /tmp/nic.xml | tee /tmp/detach.out
+# by UUID this time: the journal's owner is still libvirt's name
+uuid=$(virsh domuuid "$domain")
+say "hostdevctl detach $uuid nic.xml"
+hostdevctl detach --timeout 60 "$uuid" /tmp/nic.xml | tee /tmp/detach.out
 grep -qx "$domain: $nic: detached, back on e1000e" /tmp/detach.out || fail "detach did not say what it did"
 expect_restored "$nic" e1000e
 expect_driver "$held" vfio-pci
@@ -104,6 +106,19 @@ grep -q "hostdevctl.*bound to vfio-pci (was e1000e)" "$VMTEST_SYSLOG" || fail "t
 say "an attach of the device the domain holds"
 refused_attach /tmp/held.xml "$held: already lent to $domain by hostdev-hook; detach it first (hostdevctl detach)"
 expect_driver "$held" vfio-pci
+
+say "hostdevctl attach --config $domain nic.xml: the definition only"
+hostdevctl attach --config "$domain" /tmp/nic.xml | tee /tmp/attach.out
+grep -qx "$domain: $nic: added to the definition; hostdev-hook binds it at the next start" /tmp/attach.out ||
+    fail "attach --config did not say what it did"
+expect_restored "$nic" e1000e
+virsh dumpxml --inactive "$domain" | grep -q "bus='0x02' slot='0x00' function='0x0'/></source>" ||
+    fail "the definition does not have $nic"
+! virsh dumpxml "$domain" | grep -q "bus='0x02' slot='0x00' function='0x0'/></source>" ||
+    fail "the running guest has $nic"
+hostdevctl detach --config "$domain" /tmp/nic.xml
+! virsh dumpxml --inactive "$domain" | grep -q "bus='0x02' slot='0x00' function='0x0'/></source>" ||
+    fail "the definition still has $nic"
 
 say "virsh destroy $domain"
 virsh -q destroy "$domain"
