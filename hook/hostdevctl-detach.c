@@ -68,6 +68,23 @@ hdctl_detach_print(HdContext *ctx, const char *name, const HdAddress *addr, cons
 		printf("%s: %s: detached, back on %s\n", name, bdf, info->driver != NULL ? info->driver : "no driver");
 }
 
+/* the definition only (--config alone, or its half of a finished --live --config): nothing of ours */
+static int
+hdctl_detach_config(HdctlVirtDomain *vd, const HdctlScope *scope, const HdDomain *device, const char *xml)
+{
+	g_autoptr(GError) error = NULL;
+	char bdf[HD_ADDRESS_STRLEN];
+
+	hdctl_hotplug_bdf(device, bdf);
+	if (!hdctl_virt_detach(vd, xml, hdctl_virt_flags(scope), &error)) {
+		g_autofree gchar *message = hdctl_hotplug_detach_refused_message(bdf, error->message, FALSE);
+		fprintf(stderr, "hostdevctl: %s: %s\n", vd->name, message);
+		return EXIT_FAILURE;
+	}
+	printf("%s: %s: removed from the definition\n", vd->name, bdf);
+	return EXIT_SUCCESS;
+}
+
 static int
 hdctl_detach_live(const HdctlCommon *common, HdctlVirtDomain *vd, const HdctlScope *scope, HdDomain *live,
 		  HdDomain *device, const char *xml, guint timeout_s)
@@ -92,6 +109,8 @@ hdctl_detach_live(const HdctlCommon *common, HdctlVirtDomain *vd, const HdctlSco
 	held = !in_guest && hdctl_detach_is_journalled(ctx, vd->name, bdf, &error);
 	if (error != NULL)
 		return hdctl_report_error(vd->name, error);
+	if (held && scope->config && hdctl_detach_config(vd, &(HdctlScope){.config = TRUE}, owned_device, xml) != 0)
+		return EXIT_FAILURE;
 	if (held)
 		remaining = g_steal_pointer(&owned_live);
 	else if (!hdctl_detach_from_guest(vd, scope, &addr, xml, in_guest, timeout_s, &remaining))
@@ -105,23 +124,6 @@ hdctl_detach_live(const HdctlCommon *common, HdctlVirtDomain *vd, const HdctlSco
 		return EXIT_FAILURE;
 	}
 	hdctl_detach_print(ctx, vd->name, &addr, bdf);
-	return EXIT_SUCCESS;
-}
-
-/* --config alone: only the definition changes; nothing of ours to do */
-static int
-hdctl_detach_config(HdctlVirtDomain *vd, const HdctlScope *scope, const HdDomain *device, const char *xml)
-{
-	g_autoptr(GError) error = NULL;
-	char bdf[HD_ADDRESS_STRLEN];
-
-	hdctl_hotplug_bdf(device, bdf);
-	if (!hdctl_virt_detach(vd, xml, hdctl_virt_flags(scope), &error)) {
-		g_autofree gchar *message = hdctl_hotplug_detach_refused_message(bdf, error->message, FALSE);
-		fprintf(stderr, "hostdevctl: %s: %s\n", vd->name, message);
-		return EXIT_FAILURE;
-	}
-	printf("%s: %s: removed from the definition\n", vd->name, bdf);
 	return EXIT_SUCCESS;
 }
 
