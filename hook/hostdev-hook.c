@@ -156,6 +156,11 @@ main(int argc, char **argv)
 	int err;
 	int status;
 
+	/* libvirt always passes four arguments or more: this is a person asking */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("hostdev-hook %s\n", HD_VERSION);
+		return EXIT_SUCCESS;
+	}
 	if (argc < 4) {
 		fprintf(stderr,
 			"usage: %s DOMAIN OPERATION SUB-OPERATION [EXTRA...] < DOMAIN.xml\n"

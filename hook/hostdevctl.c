@@ -21,6 +21,8 @@ static const struct {
 	{"recover", hdctl_recover, "Restore the devices of a domain that is not running"},
 	{"policy", hdctl_policy, "Check the policy and its drop-ins as the hook loads them: 'policy check'"},
 	{"import-xend", hdctl_import_xend, "Turn xend's PCI permissive and quirks files into a policy drop-in"},
+	{"attach", hdctl_attach, "Hot-plug a PCI device into a running domain, bound as prepare would"},
+	{"detach", hdctl_detach, "Hot-unplug a PCI device and give it back to the host"},
 };
 
 /* --sysfs-root, --policy and --state-dir, which every subcommand takes */

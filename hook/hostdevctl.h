@@ -35,3 +35,5 @@ int hdctl_status(int argc, char **argv);
 int hdctl_recover(int argc, char **argv);
 int hdctl_import_xend(int argc, char **argv);
 int hdctl_policy(int argc, char **argv);
+int hdctl_attach(int argc, char **argv);
+int hdctl_detach(int argc, char **argv);

@@ -1561,6 +1561,131 @@ test_file_missing(void)
 
 /* ---- registration ------------------------------------------------------ */
 
+/* ---- a device to hot-plug, read as a device of a running domain ---------- */
+
+static const char hotplug_domain_xml[] =
+	"<domain type='qemu'>\n"
+	"  <name>vm-hot</name>\n"
+	"  <uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>\n"
+	"  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n"
+	"  <devices>\n"
+	"    <hostdev mode='subsystem' type='pci' managed='no'>\n"
+	"      <source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+	"    </hostdev>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+static HdDomain *
+parse_hotplug(const char *device_xml, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(HdDomain) domain = parse_text(hotplug_domain_xml, &local);
+
+	g_assert_no_error(local);
+	return hd_domain_parse_device(domain, device_xml, strlen(device_xml), error);
+}
+
+/* the element's request only, under the domain's name, uuid and type */
+static void
+test_hotplug_hostdev(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdDomain) device = parse_hotplug("<hostdev mode='subsystem' type='pci' managed='no'>\n"
+						   "  <source><address domain='0x0000' bus='0x02' slot='0x00' "
+						   "function='0x0'/></source>\n"
+						   "  <address type='pci' domain='0x0000' bus='0x00' slot='0x09' "
+						   "function='0x0'/>\n"
+						   "</hostdev>\n",
+						   &error);
+	const HdDeviceRequest *req;
+	char bdf[HD_ADDRESS_STRLEN];
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(device->root_element, ==, "hostdev");
+	g_assert_cmpstr(device->name, ==, "vm-hot");
+	g_assert_cmpstr(device->uuid, ==, "4dea22b3-1d52-d8f3-2516-782e98ab3fa0");
+	g_assert_cmpstr(device->type, ==, "qemu");
+	g_assert_cmpstr(device->os_type, ==, "hvm");
+	g_assert_cmpint(device->hypervisor, ==, HD_HYPERVISOR_KVM);
+	/* the domain's own 01:00.0 is not part of it */
+	g_assert_cmpuint(device->requests->len, ==, 1);
+	g_assert_cmpuint(device->vf_requests->len, ==, 0);
+	req = g_ptr_array_index(device->requests, 0);
+	hd_address_format(&req->address, bdf);
+	g_assert_cmpstr(bdf, ==, "0000:02:00.0");
+	g_assert_false(req->managed);
+	g_assert_cmpint(req->source, ==, HD_SOURCE_HOSTDEV);
+	g_assert_cmpuint(req->line, ==, 1);
+}
+
+static void
+test_hotplug_interface(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdDomain) device = parse_hotplug("<interface type='hostdev' managed='yes'>\n"
+						   "  <mac address='52:54:00:6D:90:02'/>\n"
+						   "  <source><address type='pci' domain='0x0000' bus='0x03' slot='0x00' "
+						   "function='0x2'/></source>\n"
+						   "</interface>\n",
+						   &error);
+	const HdDeviceRequest *req;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(device->requests->len, ==, 1);
+	req = g_ptr_array_index(device->requests, 0);
+	g_assert_cmpint(req->source, ==, HD_SOURCE_INTERFACE);
+	g_assert_true(req->managed);
+	g_assert_cmpstr(req->mac, ==, "52:54:00:6d:90:02");
+}
+
+/* a USB hostdev, a network interface: valid, but nothing of ours */
+static void
+test_hotplug_not_pci(void)
+{
+	static const char *const elements[] = {
+		"<hostdev mode='subsystem' type='usb'><source><vendor id='0x1234'/><product id='0xbeef'/></source>"
+		"</hostdev>",
+		"<interface type='network'><source network='default'/></interface>",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(elements); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdDomain) device = parse_hotplug(elements[i], &error);
+
+		g_assert_no_error(error);
+		g_assert_cmpuint(device->requests->len, ==, 0);
+	}
+}
+
+static const struct {
+	const char *name;
+	const char *xml;
+	const char *message;
+} hotplug_refused[] = {
+	{"whole-domain", "<domain type='kvm'><name>x</name></domain>",
+	 "device XML: <domain> is not a device to pass through: expected one <hostdev> or <interface type='hostdev'>"},
+	{"disk", "<disk type='file' device='disk'/>",
+	 "device XML: <disk> is not a device to pass through: expected one <hostdev> or <interface type='hostdev'>"},
+	{"not-well-formed", "<hostdev mode='subsystem' type='pci'>\n<source>",
+	 "device XML: line 2: Premature end of data in tag source line 2"},
+	{"no-address", "<hostdev mode='subsystem' type='pci' managed='no'><source/></hostdev>",
+	 "device XML: <hostdev> at line 1: missing <source><address/></source>"},
+	{"latin-1", "<hostdev mode='subsystem' type='pci'><!-- caf\xe9 --></hostdev>",
+	 "device XML: line 1: byte 0xe9 is not UTF-8, the only encoding libvirt sends"},
+};
+
+static void
+test_hotplug_refused(gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdDomain) device = parse_hotplug(hotplug_refused[i].xml, &error);
+
+	g_assert_null(device);
+	g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+	g_assert_cmpstr(error->message, ==, hotplug_refused[i].message);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1593,6 +1718,13 @@ main(int argc, char **argv)
 	ADD_TABLE("/domain/interface", interface_cases, test_interface);
 	g_test_add_func("/domain/interface/mac-lower-cased", test_interface_mac_lower_cased);
 
+	g_test_add_func("/domain/hotplug/hostdev", test_hotplug_hostdev);
+	g_test_add_func("/domain/hotplug/interface", test_hotplug_interface);
+	g_test_add_func("/domain/hotplug/not-pci", test_hotplug_not_pci);
+	for (guint i = 0; i < G_N_ELEMENTS(hotplug_refused); i++) {
+		g_autofree gchar *path = g_strdup_printf("/domain/hotplug/refused/%s", hotplug_refused[i].name);
+		g_test_add_data_func(path, GUINT_TO_POINTER(i), test_hotplug_refused);
+	}
 	g_test_add_func("/domain/snippet/hostdev", test_snippet_hostdev);
 	g_test_add_func("/domain/snippet/interface", test_snippet_interface);
 	g_test_add_func("/domain/snippet/other-device", test_snippet_other_device);

@@ -1102,6 +1102,210 @@ test_ownership_separate(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(after, ==, before);
 }
 
+/* ---- hot-plug: attach and release_device --------------------------------------- */
+
+/* plan (which must not refuse) and attach, under the state lock, as hostdevctl does */
+static gboolean
+attach(Fixture *fx, const char *name, const char *metadata, const char *devices, GError **error)
+{
+	g_autoptr(HdStateLock) lock = lock_state(fx);
+	g_autoptr(HdPlan) plan = plan_for(fx, name, metadata, devices);
+	const HdPlanDevice *refused = hd_plan_first_error(plan);
+
+	if (refused != NULL)
+		g_error("plan for %s refused %s: %s", name, refused->info->bdf, refused->reason);
+	return hd_engine_attach(fx->ctx, plan, error);
+}
+
+static gboolean
+release_device(Fixture *fx, const char *name, const char *bdf, GError **error)
+{
+	g_autoptr(HdStateLock) lock = lock_state(fx);
+	HdOwner owner = DOMAIN_OWNER(name);
+
+	return hd_engine_release_device(fx->ctx, &owner, bdf, error);
+}
+
+/* a running domain gets one more device: what it held is not touched */
+static void
+test_attach_keeps_held(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(GError) error = NULL;
+	guint mark;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	mark = writes_mark(fx);
+	g_assert_true(attach(fx, VM, NULL, HD_NVME, &error));
+	g_assert_no_error(error);
+	add_bind_writes(expected, NVME);
+	assert_writes_array_since(fx, mark, expected);
+	assert_driver(fx, NIC1, "vfio-pci");
+	assert_driver(fx, NVME, "vfio-pci");
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->entries->len, ==, 2);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	assert_entry(journal, 1, NVME, "nvme", NULL, FALSE, "done");
+	g_assert_cmpstr(journal->uuid, ==, UUID);
+
+	/* the domain's release gives back both, the attached one first */
+	mark = writes_mark(fx);
+	release_ok(fx, VM);
+	g_ptr_array_set_size(expected, 0);
+	add_restore_writes(expected, NVME);
+	add_restore_writes(expected, NIC1);
+	assert_writes_array_since(fx, mark, expected);
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+	g_assert_false(journal_exists(fx, VM));
+}
+
+/* a domain that started with no device of ours gets a journal, with its uuid */
+static void
+test_attach_first_device(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(journal_exists(fx, VM));
+	g_assert_true(attach(fx, VM, NULL, HD_NIC2, &error));
+	g_assert_no_error(error);
+	journal = journal_of(fx, VM);
+	g_assert_cmpstr(journal->uuid, ==, UUID);
+	g_assert_cmpuint(journal->entries->len, ==, 1);
+	assert_entry(journal, 0, NIC2, "e1000e", NULL, FALSE, "done");
+	release_ok(fx, VM);
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+}
+
+/*
+ * An attach whose second device fails undoes its first, and only that:
+ * the device the domain started with stays on vfio-pci, journalled, and
+ * is not written to.
+ */
+static void
+test_attach_rollback_keeps_older(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *held = NULL;
+	g_autofree gchar *after = NULL;
+	guint mark;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	held = mock_sysfs_snapshot(fx->ms);
+	mark = writes_mark(fx);
+	mock_sysfs_set_probe_refused(fx->ms, UNBOUND, TRUE);
+	g_assert_false(attach(fx, VM, NULL, HD_NVME HD_UNBOUND, &error));
+	g_assert_error(error, HD_ERROR, HD_ERROR_FAILED);
+	g_assert_cmpstr(error->message, ==,
+			UNBOUND ": vfio-pci did not take the device within 50 ms (driver now: none)");
+	g_assert_cmpuint(writes_naming(fx, mark, NIC1), ==, 0);
+	add_bind_writes(expected, NVME);
+	g_ptr_array_add(expected, g_strdup(W_OVERRIDE(UNBOUND, "vfio-pci")));
+	g_ptr_array_add(expected, g_strdup(W_PROBE(UNBOUND)));
+	g_ptr_array_add(expected, g_strdup(W_CLEAR(UNBOUND)));
+	add_restore_writes(expected, NVME);
+	assert_writes_array_since(fx, mark, expected);
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, held);
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->entries->len, ==, 1);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	g_assert_cmpuint(log_count("WARNING", "undoing 2 change(s)"), ==, 1);
+	mock_sysfs_set_probe_refused(fx->ms, UNBOUND, FALSE);
+	release_ok(fx, VM);
+}
+
+/* one device goes back; the domain's others stay as they are */
+static void
+test_release_device_leaves_others(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(GError) error = NULL;
+	guint mark;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1 HD_NVME);
+	g_assert_true(attach(fx, VM, NULL, HD_NIC2, &error));
+	g_assert_no_error(error);
+
+	mark = writes_mark(fx);
+	g_assert_true(release_device(fx, VM, NVME, &error));
+	g_assert_no_error(error);
+	add_restore_writes(expected, NVME);
+	assert_writes_array_since(fx, mark, expected);
+	assert_driver(fx, NVME, "nvme");
+	assert_driver(fx, NIC1, "vfio-pci");
+	assert_driver(fx, NIC2, "vfio-pci");
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->entries->len, ==, 2);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	assert_entry(journal, 1, NIC2, "e1000e", NULL, FALSE, "done");
+
+	/* once the last one goes, so does the journal */
+	g_assert_true(release_device(fx, VM, NIC2, &error));
+	g_assert_true(release_device(fx, VM, NIC1, &error));
+	g_assert_no_error(error);
+	g_assert_false(journal_exists(fx, VM));
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+}
+
+/* a device the journal does not hold, or a domain with no journal: nothing to do */
+static void
+test_release_device_not_journalled(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(GError) error = NULL;
+	guint mark = writes_mark(fx);
+
+	g_assert_true(release_device(fx, VM, NIC1, &error));
+	g_assert_no_error(error);
+	g_assert_false(journal_exists(fx, VM));
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	mark = writes_mark(fx);
+	g_assert_true(release_device(fx, VM, NIC2, &error));
+	g_assert_no_error(error);
+	assert_no_writes_since(fx, mark);
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->entries->len, ==, 1);
+	release_ok(fx, VM);
+}
+
+/* a device that cannot go back stays journalled, the error names it */
+static void
+test_release_device_stuck(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(GError) error = NULL;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1 HD_NIC2);
+	mock_sysfs_set_probe_refused(fx->ms, NIC1, TRUE);
+	fx->criticals_expected = TRUE;
+	g_assert_false(release_device(fx, VM, NIC1, &error));
+	g_assert_nonnull(error);
+	g_assert_true(g_str_has_prefix(error->message, NIC1 ": "));
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->entries->len, ==, 2);
+	assert_driver(fx, NIC2, "vfio-pci");
+	g_clear_error(&error);
+	mock_sysfs_set_probe_refused(fx->ms, NIC1, FALSE);
+	g_assert_true(release_device(fx, VM, NIC1, &error));
+	g_assert_no_error(error);
+	assert_driver(fx, NIC1, "e1000e");
+	release_ok(fx, VM);
+}
+
 /* ---- IOMMU groups ------------------------------------------------------------------- */
 
 static const struct {
@@ -2046,6 +2250,13 @@ main(int argc, char **argv)
 	TEST_ADD("/engine/release/after-failed-rollback", test_release_after_failed_rollback);
 	TEST_ADD_CASES("/engine/release/crash", crash_cases, test_release_crash);
 	TEST_ADD("/engine/release/crash/several", test_release_crash_several);
+
+	TEST_ADD("/engine/attach/keeps-held", test_attach_keeps_held);
+	TEST_ADD("/engine/attach/first-device", test_attach_first_device);
+	TEST_ADD("/engine/attach/rollback-keeps-older", test_attach_rollback_keeps_older);
+	TEST_ADD("/engine/release-device/leaves-others", test_release_device_leaves_others);
+	TEST_ADD("/engine/release-device/not-journalled", test_release_device_not_journalled);
+	TEST_ADD("/engine/release-device/stuck", test_release_device_stuck);
 
 	TEST_ADD("/engine/stale-journal/other-devices", test_stale_journal_other_devices);
 	TEST_ADD("/engine/stale-journal/same-devices", test_stale_journal_same_devices);

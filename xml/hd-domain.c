@@ -47,7 +47,7 @@ hd_xml_refuse_dtd(void *user_data,
  * reads them as they are, saw no "hostdev" at all.
  */
 static gboolean
-hd_xml_check_utf8(const char *xml, gsize len, GError **error)
+hd_xml_check_utf8(const char *xml, gsize len, const char *what, GError **error)
 {
 	const gchar *bad = NULL;
 	guint line = 1;
@@ -57,7 +57,7 @@ hd_xml_check_utf8(const char *xml, gsize len, GError **error)
 	for (const char *p = xml; p < bad; p++)
 		line += *p == '\n';
 	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-		    "domain XML: line %u: byte 0x%02x is not UTF-8, the only encoding libvirt sends", line,
+		    "%s: line %u: byte 0x%02x is not UTF-8, the only encoding libvirt sends", what, line,
 		    (guint)(guchar)*bad);
 	return FALSE;
 }
@@ -73,7 +73,7 @@ hd_xml_silence(void *user_data, xmlErrorPtr error)
 }
 
 static xmlDoc *
-hd_xml_read(const char *xml, gsize len, GError **error)
+hd_xml_read(const char *xml, gsize len, const char *what, GError **error)
 {
 	g_autoptr(xmlParserCtxt) ctxt = NULL;
 	g_autoptr(xmlDoc) doc = NULL;
@@ -81,15 +81,14 @@ hd_xml_read(const char *xml, gsize len, GError **error)
 
 	if (len > G_MAXINT) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "domain XML: document of %" G_GSIZE_FORMAT " bytes is too large", len);
+			    "%s: document of %" G_GSIZE_FORMAT " bytes is too large", what, len);
 		return NULL;
 	}
 	ctxt = xmlNewParserCtxt();
-	if (!hd_xml_check_utf8(xml, len, error))
+	if (!hd_xml_check_utf8(xml, len, what, error))
 		return NULL;
 	if (ctxt == NULL) {
-		g_set_error_literal(error, HD_ERROR, HD_ERROR_INTERNAL,
-				    "domain XML: cannot allocate a parser");
+		g_set_error(error, HD_ERROR, HD_ERROR_INTERNAL, "%s: cannot allocate a parser", what);
 		return NULL;
 	}
 	ctxt->sax->internalSubset = hd_xml_refuse_dtd;
@@ -103,8 +102,8 @@ hd_xml_read(const char *xml, gsize len, GError **error)
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
 				    XML_PARSE_IGNORE_ENC);
 	if (GPOINTER_TO_INT(ctxt->_private)) {
-		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-				    "domain XML: document type declarations (<!DOCTYPE>) are not accepted");
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "%s: document type declarations (<!DOCTYPE>) are not accepted", what);
 		return NULL;
 	}
 	err = xmlCtxtGetLastError(ctxt);
@@ -114,7 +113,7 @@ hd_xml_read(const char *xml, gsize len, GError **error)
 						     : "not well-formed");
 		g_strchomp(msg);
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "domain XML: line %d: %s", err != NULL ? err->line : 0, msg);
+			    "%s: line %d: %s", what, err != NULL ? err->line : 0, msg);
 		return NULL;
 	}
 	return g_steal_pointer(&doc);
@@ -1082,10 +1081,23 @@ hd_vf_request_clear(gpointer data)
 	g_free(vfs->pf_name);
 }
 
+static HdDomain *
+hd_domain_new(const xmlNode *root)
+{
+	HdDomain *domain = g_new0(HdDomain, 1);
+
+	domain->root_element = g_strdup((const char *)root->name);
+	domain->requests = g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
+	domain->vf_requests = g_array_new(FALSE, FALSE, sizeof(HdVfRequest));
+	g_array_set_clear_func(domain->vf_requests, hd_vf_request_clear);
+	domain->by_address = g_hash_table_new(g_direct_hash, g_direct_equal);
+	return domain;
+}
+
 HdDomain *
 hd_domain_parse(const char *xml, gsize len, GError **error)
 {
-	g_autoptr(xmlDoc) doc = hd_xml_read(xml, len, error);
+	g_autoptr(xmlDoc) doc = hd_xml_read(xml, len, "domain XML", error);
 	g_autoptr(HdDomain) domain = NULL;
 	xmlNode *root;
 	gboolean ok;
@@ -1093,12 +1105,7 @@ hd_domain_parse(const char *xml, gsize len, GError **error)
 	if (doc == NULL)
 		return NULL;
 	root = xmlDocGetRootElement(doc);
-	domain = g_new0(HdDomain, 1);
-	domain->root_element = g_strdup((const char *)root->name);
-	domain->requests = g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
-	domain->vf_requests = g_array_new(FALSE, FALSE, sizeof(HdVfRequest));
-	g_array_set_clear_func(domain->vf_requests, hd_vf_request_clear);
-	domain->by_address = g_hash_table_new(g_direct_hash, g_direct_equal);
+	domain = hd_domain_new(root);
 
 	if (hd_xml_is_element(root, "domain"))
 		ok = hd_parse_domain_element(domain, root, error);
@@ -1115,6 +1122,45 @@ hd_domain_parse(const char *xml, gsize len, GError **error)
 		ok = FALSE;
 	}
 	return ok ? g_steal_pointer(&domain) : NULL;
+}
+
+/*
+ * What `virsh attach-device` and `detach-device` take: one <hostdev> or
+ * <interface> element.  It names no hypervisor and no owner, so it is
+ * read as a device of @domain, the running domain's XML, whose name, uuid
+ * and type the result takes.  Only the element's own request is in the
+ * result: the domain's other devices and <hd:vfs> are the domain's already.
+ * An element that asks for no PCI device (<hostdev type='usb'>, an
+ * <interface type='network'>) gives no request at all.
+ */
+HdDomain *
+hd_domain_parse_device(const HdDomain *domain, const char *xml, gsize len, GError **error)
+{
+	g_autoptr(xmlDoc) doc = hd_xml_read(xml, len, "device XML", error);
+	g_autoptr(HdDomain) device = NULL;
+	xmlNode *root;
+
+	if (doc == NULL)
+		return NULL;
+	root = xmlDocGetRootElement(doc);
+	if (!hd_xml_is_element(root, "hostdev") && !hd_xml_is_element(root, "interface")) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "device XML: <%s> is not a device to pass through: expected one <hostdev> or "
+			    "<interface type='hostdev'>",
+			    (const char *)root->name);
+		return NULL;
+	}
+	device = hd_domain_new(root);
+	device->name = g_strdup(domain->name);
+	device->uuid = g_strdup(domain->uuid);
+	device->type = g_strdup(domain->type);
+	device->os_type = g_strdup(domain->os_type);
+	device->hypervisor = domain->hypervisor;
+	if (!hd_parse_device_element(device, root, error)) {
+		g_prefix_error(error, "device XML: ");
+		return NULL;
+	}
+	return g_steal_pointer(&device);
 }
 
 HdDomain *

@@ -136,6 +136,8 @@ typedef struct {
 
 HdDomain *hd_domain_parse(const char *xml, gsize len, GError **error);
 HdDomain *hd_domain_parse_file(const char *path, GError **error);
+/* one <hostdev> or <interface> element, as a device of @domain: for hot-plug */
+HdDomain *hd_domain_parse_device(const HdDomain *domain, const char *xml, gsize len, GError **error);
 void hd_domain_free(HdDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDomain, hd_domain_free)
 
