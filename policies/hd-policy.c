@@ -428,11 +428,12 @@ hd_policy_apply_boot_vfs(const HdPolicyValue *v, const char *item, GError **erro
 {
 	const char *equals = strrchr(item, '=');
 	g_autofree gchar *bdf = equals != NULL ? g_strndup(item, equals - item) : NULL;
+	g_autofree gchar *number = equals != NULL ? g_strstrip(g_strdup(equals + 1)) : NULL;
 	HdBootVfs vfs = {0};
 	guint64 count = 0;
 
 	if (bdf == NULL || !hd_address_parse_bdf(g_strstrip(bdf), &vfs.pf, NULL) ||
-	    !g_ascii_string_to_unsigned(equals + 1, 10, 1, G_MAXUINT16, &count, NULL)) {
+	    !g_ascii_string_to_unsigned(number, 10, 1, G_MAXUINT16, &count, NULL)) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 			    "'%s' is not PF=COUNT: a DDDD:BB:DD.F address, '=', and 1 to 65535 virtual functions", item);
 		return FALSE;
