@@ -20,6 +20,10 @@ static const struct {
 	{"status", hdctl_status, "List the devices lent to domains, with their drivers"},
 	{"recover", hdctl_recover, "Restore the devices of a domain that is not running"},
 	{"policy", hdctl_policy, "Check the policy and its drop-ins as the hook loads them: 'policy check'"},
+	{"boot", hdctl_boot, "Bind the policy's [boot] devices and create its VFs; --undo gives them back"},
+	{"assign", hdctl_assign, "Make a device assignable to domains (xl pci-assignable-add)"},
+	{"unassign", hdctl_unassign, "Give an assigned device back to its driver (xl pci-assignable-remove)"},
+	{"list-assignable", hdctl_list_assignable, "List the devices held assignable, at boot or by assign"},
 	{"import-xend", hdctl_import_xend, "Turn xend's PCI permissive and quirks files into a policy drop-in"},
 };
 
