@@ -431,6 +431,7 @@ gboolean
 hd_admin_assign(HdContext *ctx,
 		const HdAddress *addr,
 		const char *driver,
+		gboolean take_group,
 		HdHypervisor hypervisor,
 		GString *report,
 		gboolean *already_done,
@@ -451,6 +452,7 @@ hd_admin_assign(HdContext *ctx,
 	if (*already_done)
 		return TRUE;
 	req->target_driver = g_strdup(driver);
+	req->take_group = take_group;
 	return hd_admin_apply(ctx, &owner, hypervisor, requests, report, error);
 }
 

@@ -37,11 +37,13 @@ gboolean hd_admin_boot(HdContext *ctx, HdHypervisor hypervisor, GString *report,
 		       GError **error);
 gboolean hd_admin_boot_undo(HdContext *ctx, GString *report, GError **error);
 
-/* @driver NULL: the hypervisor's stub.  A device already assignable is
- * left as it is, and *already_done says so. */
+/* @driver NULL: the hypervisor's stub; @take_group: the IOMMU group's
+ * other endpoints too, given back with it.  A device already assignable
+ * is left as it is, and *already_done says so. */
 gboolean hd_admin_assign(HdContext *ctx,
 			 const HdAddress *addr,
 			 const char *driver,
+			 gboolean take_group,
 			 HdHypervisor hypervisor,
 			 GString *report,
 			 gboolean *already_done,

@@ -49,8 +49,11 @@ hdctl_assign(int argc, char **argv)
 	g_autofree gchar *hypervisor_name = NULL;
 	HdHypervisor hypervisor = HD_HYPERVISOR_UNKNOWN;
 	gboolean already = FALSE;
+	gboolean take_group = FALSE;
 	HdAddress addr;
 	const GOptionEntry entries[] = {
+		{"take-group", 0, 0, G_OPTION_ARG_NONE, &take_group,
+		 "Take the other endpoints of its IOMMU group too (KVM), given back with it", NULL},
 		{"driver", 0, 0, G_OPTION_ARG_STRING, &driver, "The stub to bind to (default: the hypervisor's)",
 		 "DRIVER"},
 		{"hypervisor", 0, 0, G_OPTION_ARG_STRING, &hypervisor_name,
@@ -64,7 +67,7 @@ hdctl_assign(int argc, char **argv)
 		return hdctl_report_error("assign", error);
 	ctx = hdctl_open_locked(&common, &lock, &error);
 	if (ctx == NULL || !hdctl_host_hypervisor(ctx, hypervisor_name, driver, &hypervisor, &error) ||
-	    !hd_admin_assign(ctx, &addr, driver, hypervisor, report, &already, &error))
+	    !hd_admin_assign(ctx, &addr, driver, take_group, hypervisor, report, &already, &error))
 		return hdctl_report_error("assign", error);
 	fputs(report->str, stdout);
 	return EXIT_SUCCESS;
