@@ -359,6 +359,18 @@ hd_admin_boot(HdContext *ctx, HdHypervisor hypervisor, GString *report, gboolean
 	*already_done = FALSE;
 	if (journal == NULL)
 		return FALSE;
+	/* a boot killed half-way: only --undo knows how far it got */
+	for (guint i = 0; i < journal->entries->len; i++) {
+		const HdEntry *entry = g_ptr_array_index(journal->entries, i);
+
+		if (!hd_entry_is_done(entry)) {
+			g_set_error(error, HD_ERROR, HD_ERROR_BUSY,
+				    "%s: an earlier boot stopped half-way (%s by %s at step %s); run 'hostdevctl boot "
+				    "--undo', then boot again", entry->address, hd_phase_to_string(entry->phase),
+				    entry->plugin, entry->step);
+			return FALSE;
+		}
+	}
 	/* applying it again would undo it first, under domains that may use it */
 	if (journal->entries->len > 0) {
 		*already_done = TRUE;

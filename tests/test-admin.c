@@ -361,6 +361,37 @@ test_boot_refused_whole(AdminFixture *fx, gconstpointer data)
 	assert_refused(fx, error, fx->before, NIC2 ": protected by the host's hostdev-hook policy");
 }
 
+/* a boot killed half-way is not "applied": --undo first, which finds an
+ * entry that never got past "begin" and so changed nothing */
+static void
+test_boot_unfinished(AdminFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *report = NULL;
+	HdOwner owner = {HD_OWNER_HOST, (gchar *)HD_ADMIN_BOOT_OWNER};
+
+	{
+		g_autoptr(HdStateLock) lock = admin_lock(fx);
+		g_autoptr(HdJournal) journal = hd_journal_load(fx->base.state_dir, &owner, &error);
+
+		g_assert_no_error(error);
+		hd_journal_begin(journal, NIC1, NULL, "vfio-pci", HD_PHASE_BIND);
+		g_assert_true(hd_journal_save(journal, &error));
+		g_assert_no_error(error);
+	}
+	plugin_fixture_set_policy(&fx->base, "[boot]\ndevices=" NIC1 "\n");
+	report = admin_boot(fx, HD_HYPERVISOR_KVM, NULL, &error);
+	g_assert_null(report);
+	assert_refused(fx, error, fx->before,
+		       NIC1 ": an earlier boot stopped half-way (bind by vfio-pci at step begin); run 'hostdevctl boot "
+			    "--undo', then boot again");
+	admin_boot_undo_ok(fx);
+	g_free(admin_boot_ok(fx, NULL));
+	plugin_assert_driver(&fx->base, NIC1, "vfio-pci");
+	admin_boot_undo_ok(fx);
+	assert_as_booted(fx);
+}
+
 /* a domain may use what boot bound; it gives it back to the stub, and boot
  * --undo waits for it */
 static void
@@ -780,6 +811,31 @@ test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
 	admin_unassign_ok(fx, NIC1);
 }
 
+/* recover --all is for domains that are gone: the host's owners stay */
+static void
+test_cli_recover_all_leaves_host(AdminFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *bin = test_bin("hostdevctl");
+	const char *argv[] = {bin,	     "recover",	 "--all", "--sysfs-root", mock_sysfs_get_root(fx->base.ms),
+			      "--state-dir", fx->base.state_dir, "--policy", "/nonexistent", NULL};
+	g_auto(TestRun) run = {0};
+	g_autofree gchar *assigned = NULL;
+
+	admin_assign_ok(fx, NIC1, NULL, HD_HYPERVISOR_KVM);
+	assigned = mock_sysfs_snapshot(fx->base.ms);
+	test_run(&run, argv, NULL, NULL);
+	g_assert_cmpstr(run.err, ==, "");
+	g_assert_cmpint(run.exit_status, ==, 0);
+	g_assert_cmpstr(run.out, ==, "host:assign-0000-01-00-0: left alone, held for domains; 'hostdevctl boot --undo' "
+				     "or 'hostdevctl unassign' gives it back\n");
+	{
+		g_autofree gchar *now = mock_sysfs_snapshot(fx->base.ms);
+		g_assert_cmpstr(now, ==, assigned);
+	}
+	admin_unassign_ok(fx, NIC1);
+	assert_as_booted(fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -788,6 +844,7 @@ main(int argc, char **argv)
 	ADMIN_TEST("/admin/boot/twice-is-harmless", test_boot_twice_is_harmless);
 	ADMIN_TEST("/admin/boot/nothing-to-do", test_boot_nothing_to_do);
 	ADMIN_TEST("/admin/boot/refused-whole", test_boot_refused_whole);
+	ADMIN_TEST("/admin/boot/unfinished", test_boot_unfinished);
 	ADMIN_TEST("/admin/boot/device-lent-to-domain", test_boot_device_lent_to_domain);
 	ADMIN_TEST("/admin/boot/vfs-lent-to-domain", test_boot_vfs_lent_to_domain);
 	ADMIN_TEST("/admin/boot/binds-created-vf", test_boot_binds_created_vf);
@@ -806,5 +863,6 @@ main(int argc, char **argv)
 	ADMIN_TEST("/admin/status-and-recover", test_status_and_recover);
 	ADMIN_TEST("/admin/host-hypervisor", test_host_hypervisor);
 	ADMIN_TEST("/admin/cli/list-assignable", test_cli_list_assignable);
+	ADMIN_TEST("/admin/cli/recover-all-leaves-host", test_cli_recover_all_leaves_host);
 	return g_test_run();
 }
