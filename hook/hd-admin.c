@@ -107,6 +107,12 @@ hd_admin_request_new(const HdAddress *addr, HdSource source)
 	return req;
 }
 
+static const char *
+hd_admin_driver_name(const char *driver)
+{
+	return driver != NULL ? driver : "no driver";
+}
+
 /* the first refusal, as the hook reports it: "BDF: reason" */
 static gboolean
 hd_admin_check_plan(const HdPlan *plan, GError **error)
@@ -138,9 +144,7 @@ hd_admin_apply(HdContext *ctx,
 
 		if (dev->action == HD_ACTION_BIND)
 			g_string_append_printf(report, "%s: on %s (was %s)\n", dev->info->bdf, dev->target_driver,
-					       dev->already_bound ? dev->target_driver
-					       : dev->info->driver != NULL ? dev->info->driver
-									   : "no driver");
+					       hd_admin_driver_name(dev->info->driver));
 		else
 			g_string_append_printf(report, "%s: %s\n", dev->info->bdf, action);
 	}
@@ -233,11 +237,13 @@ hd_admin_give_back(HdContext *ctx, const HdJournal *journal, GString *report, GE
 		const HdEntry *entry = g_ptr_array_index(journal->entries, i);
 		const char *original = hd_entry_get_string(entry, "original_driver");
 
-		if (entry->phase == HD_PHASE_BIND)
+		/* a device found on its stub was left there */
+		if (entry->phase == HD_PHASE_BIND && hd_entry_get_bool(entry, "found_bound"))
+			g_string_append_printf(report, "%s: left on %s, where it was found\n", entry->address,
+					       hd_entry_get_string(entry, "target_driver"));
+		else if (entry->phase == HD_PHASE_BIND)
 			g_string_append_printf(report, "%s: back on %s\n", entry->address,
-					       hd_entry_get_bool(entry, "found_bound") ? hd_entry_get_string(entry, "target_driver")
-					       : original != NULL			 ? original
-											 : "no driver");
+					       hd_admin_driver_name(original));
 		else if (entry->phase == HD_PHASE_PROVISION)
 			g_string_append_printf(report, "%s: virtual functions as before boot\n", entry->address);
 	}
@@ -407,7 +413,7 @@ hd_admin_boot_undo(HdContext *ctx, GString *report, GError **error)
 /* already on a stub for the host: by boot, or by an earlier assign */
 static gboolean
 hd_admin_assign_existing(HdContext *ctx,
-			 const HdJournal *journal,
+			 HdJournal *journal,
 			 const char *bdf,
 			 const char *driver,
 			 GString *report,
@@ -415,13 +421,13 @@ hd_admin_assign_existing(HdContext *ctx,
 			 GError **error)
 {
 	g_autoptr(HdJournal) boot = hd_admin_load_boot(ctx, error);
-	const HdJournal *holder = journal->entries->len > 0 ? journal : boot;
-	HdEntry *entry = NULL;
+	HdJournal *holder = journal->entries->len > 0 ? journal : boot;
+	const HdEntry *entry = NULL;
 	const char *target;
 
 	if (boot == NULL)
 		return FALSE;
-	entry = hd_journal_find_binding((HdJournal *)holder, bdf);
+	entry = hd_journal_find_binding(holder, bdf);
 	if (entry == NULL)
 		return TRUE;
 	target = hd_entry_get_string(entry, "target_driver");

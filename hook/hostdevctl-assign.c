@@ -24,7 +24,7 @@ hdctl_open_locked(const HdctlCommon *common, HdStateLock **lock, GError **error)
 }
 
 static gboolean
-hdctl_parse_bdf_argument(const char *command, int argc, char **argv, HdAddress *addr, GError **error)
+hdctl_parse_bdf_argument(int argc, char **argv, HdAddress *addr, GError **error)
 {
 	if (argc != 2) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "expected one DDDD:BB:DD.F address");
@@ -63,7 +63,7 @@ hdctl_assign(int argc, char **argv)
 
 	if (!hdctl_parse_options("assign", "BDF", summary, entries, &common, &argc, &argv))
 		return EXIT_FAILURE;
-	if (!hdctl_parse_bdf_argument("assign", argc, argv, &addr, &error))
+	if (!hdctl_parse_bdf_argument(argc, argv, &addr, &error))
 		return hdctl_report_error("assign", error);
 	ctx = hdctl_open_locked(&common, &lock, &error);
 	if (ctx == NULL || !hdctl_host_hypervisor(ctx, hypervisor_name, driver, &hypervisor, &error) ||
@@ -89,7 +89,7 @@ hdctl_unassign(int argc, char **argv)
 
 	if (!hdctl_parse_options("unassign", "BDF", summary, entries, &common, &argc, &argv))
 		return EXIT_FAILURE;
-	if (!hdctl_parse_bdf_argument("unassign", argc, argv, &addr, &error))
+	if (!hdctl_parse_bdf_argument(argc, argv, &addr, &error))
 		return hdctl_report_error("unassign", error);
 	ctx = hdctl_open_locked(&common, &lock, &error);
 	if (ctx == NULL || !hd_admin_unassign(ctx, &addr, report, &error))
