@@ -210,7 +210,8 @@ hd_admin_check_not_borrowed(HdContext *ctx, const HdJournal *held, GError **erro
 		if (journal->owner.kind != HD_OWNER_DOMAIN)
 			continue;
 		for (guint j = 0; j < journal->entries->len; j++) {
-			g_autofree gchar *why = hd_admin_entry_borrows(held, journal, g_ptr_array_index(journal->entries, j));
+			const HdEntry *entry = g_ptr_array_index(journal->entries, j);
+			g_autofree gchar *why = hd_admin_entry_borrows(held, journal, entry);
 
 			if (why != NULL) {
 				g_set_error_literal(error, HD_ERROR, HD_ERROR_BUSY, why);

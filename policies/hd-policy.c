@@ -435,7 +435,8 @@ hd_policy_apply_boot_vfs(const HdPolicyValue *v, const char *item, GError **erro
 	if (bdf == NULL || !hd_address_parse_bdf(g_strstrip(bdf), &vfs.pf, NULL) ||
 	    !g_ascii_string_to_unsigned(number, 10, 1, G_MAXUINT16, &count, NULL)) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "'%s' is not PF=COUNT: a DDDD:BB:DD.F address, '=', and 1 to 65535 virtual functions", item);
+			    "'%s' is not PF=COUNT: a DDDD:BB:DD.F address, '=', and 1 to 65535 virtual functions",
+			    item);
 		return FALSE;
 	}
 	for (guint i = 0; i < v->policy->boot_vfs->len; i++) {

@@ -452,7 +452,8 @@ test_boot_vfs_lent_to_domain(AdminFixture *fx, gconstpointer data)
 	report = admin_boot_undo(fx, &error);
 	g_assert_null(report);
 	g_assert_nonnull(error);
-	g_assert_cmpstr(error->message, ==, PF ": domain 'vm1' uses its virtual function " VF1 "; stop the domain first");
+	g_assert_cmpstr(error->message, ==,
+			PF ": domain 'vm1' uses its virtual function " VF1 "; stop the domain first");
 	g_clear_error(&error);
 	assert_numvfs(fx, "2");
 
@@ -496,7 +497,8 @@ test_assign_round_trip(AdminFixture *fx, gconstpointer data)
 	JsonObject *device;
 
 	/* an administrator pinned the NIC to its driver */
-	g_assert_true(hd_sysfs_write(fx->base.ctx->sysfs, "bus/pci/devices/" NIC2 "/driver_override", "e1000e", &error));
+	g_assert_true(
+	    hd_sysfs_write(fx->base.ctx->sysfs, "bus/pci/devices/" NIC2 "/driver_override", "e1000e", &error));
 	g_assert_no_error(error);
 	before = mock_sysfs_snapshot(fx->base.ms);
 	g_assert_nonnull(strstr(before, NIC2 " driver=e1000e override=e1000e"));
@@ -790,8 +792,16 @@ static void
 test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *bin = test_bin("hostdevctl");
-	const char *argv[] = {bin,	     "list-assignable", "--json", "--sysfs-root", mock_sysfs_get_root(fx->base.ms),
-			      "--state-dir", fx->base.state_dir, "--policy", "/nonexistent", NULL};
+	const char *argv[] = {bin,
+			      "list-assignable",
+			      "--json",
+			      "--sysfs-root",
+			      mock_sysfs_get_root(fx->base.ms),
+			      "--state-dir",
+			      fx->base.state_dir,
+			      "--policy",
+			      "/nonexistent",
+			      NULL};
 	g_auto(TestRun) run = {0};
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
@@ -816,8 +826,16 @@ static void
 test_cli_recover_all_leaves_host(AdminFixture *fx, gconstpointer data)
 {
 	g_autofree gchar *bin = test_bin("hostdevctl");
-	const char *argv[] = {bin,	     "recover",	 "--all", "--sysfs-root", mock_sysfs_get_root(fx->base.ms),
-			      "--state-dir", fx->base.state_dir, "--policy", "/nonexistent", NULL};
+	const char *argv[] = {bin,
+			      "recover",
+			      "--all",
+			      "--sysfs-root",
+			      mock_sysfs_get_root(fx->base.ms),
+			      "--state-dir",
+			      fx->base.state_dir,
+			      "--policy",
+			      "/nonexistent",
+			      NULL};
 	g_auto(TestRun) run = {0};
 	g_autofree gchar *assigned = NULL;
 
