@@ -571,6 +571,29 @@ test_assign_twice(AdminFixture *fx, gconstpointer data)
 	assert_as_booted(fx);
 }
 
+/* a device found on the stub is journalled as found, and left there */
+static void
+test_assign_found_on_stub(AdminFixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *report = NULL;
+	g_autofree gchar *undo = NULL;
+	g_autofree gchar *before = NULL;
+
+	mock_sysfs_add_device(fx->base.ms, "0000:08:00.0", 0x8086, 0x10d3, 0x020000, "8", "vfio-pci");
+	before = mock_sysfs_snapshot(fx->base.ms);
+	report = admin_assign(fx, "0000:08:00.0", NULL, HD_HYPERVISOR_KVM, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(report, ==, "0000:08:00.0: on vfio-pci (was vfio-pci)\n");
+	undo = admin_unassign(fx, "0000:08:00.0", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(undo, ==, "0000:08:00.0: left on vfio-pci, where it was found\n");
+	{
+		g_autofree gchar *now = mock_sysfs_snapshot(fx->base.ms);
+		g_assert_cmpstr(now, ==, before);
+	}
+}
+
 /* boot's devices are assignable already; unassign is boot --undo's job */
 static void
 test_assign_boot_device(AdminFixture *fx, gconstpointer data)
@@ -870,6 +893,7 @@ main(int argc, char **argv)
 	ADMIN_TEST_XEN("/admin/assign/xen", test_assign_xen);
 	ADMIN_TEST("/admin/assign/twice", test_assign_twice);
 	ADMIN_TEST("/admin/assign/boot-device", test_assign_boot_device);
+	ADMIN_TEST("/admin/assign/found-on-stub", test_assign_found_on_stub);
 	ADMIN_TEST("/admin/assign/take-group", test_assign_take_group);
 	ADMIN_TEST("/admin/refuse/in-use", test_refuse_in_use);
 	ADMIN_TEST("/admin/refuse/protected", test_refuse_protected);
