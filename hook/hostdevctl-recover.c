@@ -103,8 +103,17 @@ hdctl_recover(int argc, char **argv)
 		if (journals == NULL)
 			return hdctl_report_error("recover", error);
 		for (guint i = 0; i < journals->len; i++) {
-			HdOwner *owner = g_new0(HdOwner, 1);
-			hd_owner_copy(owner, &((HdJournal *)g_ptr_array_index(journals, i))->owner);
+			const HdOwner *held = &((HdJournal *)g_ptr_array_index(journals, i))->owner;
+			HdOwner *owner;
+
+			/* not a leftover: boot and assign hold devices for domains on purpose */
+			if (held->kind == HD_OWNER_HOST) {
+				printf("host:%s: left alone, held for domains; 'hostdevctl boot --undo' or "
+				       "'hostdevctl unassign' gives it back\n", held->name);
+				continue;
+			}
+			owner = g_new0(HdOwner, 1);
+			hd_owner_copy(owner, held);
 			g_ptr_array_add(owners, owner);
 		}
 	} else {

@@ -37,3 +37,10 @@ int hdctl_import_xend(int argc, char **argv);
 int hdctl_policy(int argc, char **argv);
 int hdctl_attach(int argc, char **argv);
 int hdctl_detach(int argc, char **argv);
+int hdctl_boot(int argc, char **argv);
+int hdctl_assign(int argc, char **argv);
+int hdctl_unassign(int argc, char **argv);
+int hdctl_list_assignable(int argc, char **argv);
+/* --hypervisor NAME, else what @driver or the host says (hostdevctl-boot.c) */
+gboolean hdctl_host_hypervisor(HdContext *ctx, const char *name, const char *driver, HdHypervisor *out,
+			       GError **error);

@@ -11,6 +11,7 @@
  *   [pciback]  permissive=14e4:1644;8086:10d3:8086:a01f
  *   [allow]    devices=BDF;...  ids=vvvv:dddd;...  classes=0x0c03;0x010601
  *   [deny]     the same keys
+ *   [boot]     devices= ids= classes= (as [allow])  vfs=0000:03:00.0=4;...  hypervisor=auto
  *   [quirk LABEL]  devices=vvvv:dddd;...  fields=REG:SIZE:MASK;...
  *
  * read from the main file, then from every *.conf in the drop-in
@@ -197,6 +198,14 @@ hd_policy_match_free(HdPolicyMatch *match)
 	g_free(match);
 }
 
+static void
+hd_boot_vfs_free(HdBootVfs *vfs)
+{
+	g_free(vfs->text);
+	g_free(vfs->file);
+	g_free(vfs);
+}
+
 static HdPolicySetting *
 hd_policy_setting_new(const char *group, const char *key, const char *value, const char *file, guint line)
 {
@@ -375,7 +384,18 @@ hd_policy_apply_allowed_driver(const HdPolicyValue *v, const char *item, GError 
 	return TRUE;
 }
 
-/* [allow] and [deny]: devices=, ids= or classes= */
+/* the list [allow], [deny] or [boot] collect their matches in */
+static GPtrArray *
+hd_policy_match_list(const HdPolicyValue *v)
+{
+	if (g_str_equal(v->group, "allow"))
+		return v->policy->allow;
+	if (g_str_equal(v->group, "deny"))
+		return v->policy->deny;
+	return v->policy->boot_bind;
+}
+
+/* [allow], [deny] and [boot]: devices=, ids= or classes= */
 static gboolean
 hd_policy_apply_match(const HdPolicyValue *v, const char *item, GError **error)
 {
@@ -397,9 +417,60 @@ hd_policy_apply_match(const HdPolicyValue *v, const char *item, GError **error)
 	match.text = g_strdup(item);
 	match.file = g_strdup(v->src->path);
 	match.line = v->line;
-	g_ptr_array_add(g_str_equal(v->group, "allow") ? v->policy->allow : v->policy->deny,
-			g_memdup2(&match, sizeof(match)));
+	g_ptr_array_add(hd_policy_match_list(v), g_memdup2(&match, sizeof(match)));
 	return TRUE;
+}
+
+/* [boot] vfs=BDF=COUNT: each PF once in the whole merged policy, since two
+ * counts for one PF could only be a mistake */
+static gboolean
+hd_policy_apply_boot_vfs(const HdPolicyValue *v, const char *item, GError **error)
+{
+	const char *equals = strrchr(item, '=');
+	g_autofree gchar *bdf = equals != NULL ? g_strndup(item, equals - item) : NULL;
+	g_autofree gchar *number = equals != NULL ? g_strstrip(g_strdup(equals + 1)) : NULL;
+	HdBootVfs vfs = {0};
+	guint64 count = 0;
+
+	if (bdf == NULL || !hd_address_parse_bdf(g_strstrip(bdf), &vfs.pf, NULL) ||
+	    !g_ascii_string_to_unsigned(number, 10, 1, G_MAXUINT16, &count, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "'%s' is not PF=COUNT: a DDDD:BB:DD.F address, '=', and 1 to 65535 virtual functions",
+			    item);
+		return FALSE;
+	}
+	for (guint i = 0; i < v->policy->boot_vfs->len; i++) {
+		const HdBootVfs *earlier = g_ptr_array_index(v->policy->boot_vfs, i);
+
+		if (hd_address_equal(&earlier->pf, &vfs.pf)) {
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "'%s': this PF already has a count (%s:%u: %s); give each PF once", item,
+				    earlier->file, earlier->line, earlier->text);
+			return FALSE;
+		}
+	}
+	vfs.count = (guint)count;
+	vfs.text = g_strdup(item);
+	vfs.file = g_strdup(v->src->path);
+	vfs.line = v->line;
+	g_ptr_array_add(v->policy->boot_vfs, g_memdup2(&vfs, sizeof(vfs)));
+	return TRUE;
+}
+
+static gboolean
+hd_policy_apply_boot_hypervisor(const HdPolicyValue *v, const char *value, GError **error)
+{
+	static const char *const names[] = {"auto", "kvm", "xen", NULL};
+
+	for (guint i = 0; names[i] != NULL; i++) {
+		if (g_str_equal(value, names[i])) {
+			v->policy->boot_hypervisor = (HdBootHypervisor)i;
+			return TRUE;
+		}
+	}
+	g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "expected auto (a Xen dom0 gets pciback, any other host vfio-pci), kvm or xen");
+	return FALSE;
 }
 
 static gboolean
@@ -451,12 +522,18 @@ static const HdPolicyKey hd_policy_keys[] = {
 	{"deny", "devices", NULL, hd_policy_apply_match},
 	{"deny", "ids", NULL, hd_policy_apply_match},
 	{"deny", "classes", NULL, hd_policy_apply_match},
+	/* boot-time binding: `hostdevctl boot` */
+	{"boot", "hypervisor", "auto", hd_policy_apply_boot_hypervisor},
+	{"boot", "devices", NULL, hd_policy_apply_match},
+	{"boot", "ids", NULL, hd_policy_apply_match},
+	{"boot", "classes", NULL, hd_policy_apply_match},
+	{"boot", "vfs", NULL, hd_policy_apply_boot_vfs},
 	{"quirk", "devices", NULL, hd_policy_apply_quirk_device},
 	{"quirk", "fields", NULL, hd_policy_apply_quirk_field},
 };
 
 static const char hd_policy_groups_hint[] =
-    "the groups are [drivers], [bind], [vfio], [protect], [pciback], [allow], [deny] and "
+    "the groups are [drivers], [bind], [vfio], [protect], [pciback], [allow], [deny], [boot] and "
     "[quirk LABEL], LABEL of letters, digits, '_', '.' and '-'";
 
 /* @key's entry, or with @key NULL the group's first; NULL: unknown */
@@ -987,6 +1064,8 @@ hd_policy_new_default(void)
 	policy->quirks = g_ptr_array_new_with_free_func((GDestroyNotify)hd_quirk_free);
 	policy->allow = g_ptr_array_new_with_free_func((GDestroyNotify)hd_policy_match_free);
 	policy->deny = g_ptr_array_new_with_free_func((GDestroyNotify)hd_policy_match_free);
+	policy->boot_bind = g_ptr_array_new_with_free_func((GDestroyNotify)hd_policy_match_free);
+	policy->boot_vfs = g_ptr_array_new_with_free_func((GDestroyNotify)hd_boot_vfs_free);
 	policy->file = g_key_file_new();
 	policy->sources = g_ptr_array_new_with_free_func(g_free);
 	policy->skipped = g_ptr_array_new_with_free_func(g_free);
@@ -1015,6 +1094,8 @@ hd_policy_free(HdPolicy *policy)
 	g_ptr_array_unref(policy->quirks);
 	g_ptr_array_unref(policy->allow);
 	g_ptr_array_unref(policy->deny);
+	g_ptr_array_unref(policy->boot_bind);
+	g_ptr_array_unref(policy->boot_vfs);
 	if (policy->file != NULL)
 		g_key_file_unref(policy->file);
 	g_ptr_array_unref(policy->sources);
@@ -1179,6 +1260,12 @@ hd_policy_match_key(const HdPolicyMatch *match)
 		return "classes";
 	}
 	return "?";
+}
+
+const HdPolicyMatch *
+hd_policy_boot_match(const HdPolicy *policy, const HdAddress *addr, const HdPciIds *ids, guint32 class_code)
+{
+	return hd_policy_match_find(policy->boot_bind, addr, ids, class_code);
 }
 
 /* "FILE, FILE": each file that has [allow] entries, once */

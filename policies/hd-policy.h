@@ -61,6 +61,22 @@ typedef struct {
 	guint line;
 } HdPolicyMatch;
 
+/* [boot] vfs=BDF=COUNT: a PF that gets COUNT virtual functions at boot */
+typedef struct {
+	HdAddress pf;
+	guint count;
+	gchar *text; /* as written, for messages */
+	gchar *file;
+	guint line;
+} HdBootVfs;
+
+/* [boot] hypervisor=: whose stub boot-time binding uses */
+typedef enum {
+	HD_BOOT_HYPERVISOR_AUTO, /* a Xen dom0 gets pciback, any other host vfio-pci */
+	HD_BOOT_HYPERVISOR_KVM,
+	HD_BOOT_HYPERVISOR_XEN,
+} HdBootHypervisor;
+
 /* one setting as it applies, for `hostdevctl policy check`: a scalar's
  * value, or one item of a list; @file NULL for a built-in default (and
  * @value NULL for a list nothing added to) */
@@ -82,6 +98,9 @@ typedef struct {
 	GPtrArray *quirks;	/* of HdQuirk, in the merged order: the first match wins */
 	GPtrArray *allow;	/* of HdPolicyMatch: when not empty, nothing else is lent */
 	GPtrArray *deny;	/* of HdPolicyMatch: never lent; wins over allow */
+	GPtrArray *boot_bind;	/* of HdPolicyMatch: [boot] devices, ids, classes */
+	GPtrArray *boot_vfs;	/* of HdBootVfs: [boot] vfs, one per PF */
+	HdBootHypervisor boot_hypervisor;
 	/* the main file's path, and the merged scalar settings for the
 	 * plugins' own booleans; NULL: none */
 	gchar *path;
@@ -141,6 +160,12 @@ gboolean hd_policy_check_device(const HdPolicy *policy,
 				const HdPciIds *ids,
 				guint32 class_code,
 				gchar **reason);
+
+/* does [boot] devices=, ids= or classes= name this device? */
+const HdPolicyMatch *hd_policy_boot_match(const HdPolicy *policy,
+					  const HdAddress *addr,
+					  const HdPciIds *ids,
+					  guint32 class_code);
 
 gboolean hd_policy_get_boolean(const HdPolicy *policy,
 			       const char *group,

@@ -67,7 +67,7 @@ test_policy_shipped_template_matches_defaults(void)
 		     g_match_info_next(match, NULL))
 			settings++;
 	}
-	g_assert_cmpuint(settings, ==, 13);
+	g_assert_cmpuint(settings, ==, 18);
 
 	path = write_policy(uncommented);
 	loaded = hd_policy_load(path, &error);
@@ -80,6 +80,9 @@ test_policy_shipped_template_matches_defaults(void)
 	g_assert_cmpuint(loaded->quirks->len, ==, 0);
 	g_assert_cmpuint(loaded->allow->len, ==, 0);
 	g_assert_cmpuint(loaded->deny->len, ==, 0);
+	g_assert_cmpuint(loaded->boot_bind->len, ==, 0);
+	g_assert_cmpuint(loaded->boot_vfs->len, ==, 0);
+	g_assert_cmpint(loaded->boot_hypervisor, ==, defaults->boot_hypervisor);
 	{
 		gboolean variants = FALSE;
 
@@ -148,6 +151,35 @@ test_policy_xen(void)
 	g_unlink(path);
 }
 
+/* [boot]: what to bind, by address, ids and class, and VFs per PF */
+static void
+test_policy_boot(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = write_policy("[boot]\nhypervisor=xen\ndevices=0000:01:00.0\nids=8086:10d3\n"
+					      "classes=0x0c03\nvfs=0000:03:00.0=4; 0000:06:00.0 = 2\n");
+	g_autoptr(HdPolicy) policy = hd_policy_load(path, &error);
+	HdAddress nic = {0, 1, 0, 0};
+	HdAddress other = {0, 2, 0, 0};
+	HdPciIds e1000e = {0x8086, 0x10d3, 0, 0};
+	HdPciIds virtio = {0x1af4, 0x1041, 0, 0};
+	const HdBootVfs *vfs;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(policy->boot_hypervisor, ==, HD_BOOT_HYPERVISOR_XEN);
+	g_assert_cmpuint(policy->boot_bind->len, ==, 3);
+	g_assert_nonnull(hd_policy_boot_match(policy, &nic, &virtio, 0x020000));
+	g_assert_nonnull(hd_policy_boot_match(policy, &other, &e1000e, 0x020000));
+	g_assert_nonnull(hd_policy_boot_match(policy, &other, &virtio, 0x0c0330));
+	g_assert_null(hd_policy_boot_match(policy, &other, &virtio, 0x020000));
+	g_assert_cmpuint(policy->boot_vfs->len, ==, 2);
+	vfs = g_ptr_array_index(policy->boot_vfs, 1);
+	g_assert_cmpuint(vfs->pf.bus, ==, 6);
+	g_assert_cmpuint(vfs->count, ==, 2);
+	g_assert_cmpuint(vfs->line, ==, 6);
+	g_unlink(path);
+}
+
 static const struct {
 	const char *name;
 	const char *contents;
@@ -206,6 +238,18 @@ static const struct {
 	{"deny-class-five-digits", "[deny]\nclasses=0x01060\n", "is not a PCI class", 2},
 	{"deny-bad-id", "[deny]\nids=8086\n", "[deny] ids: '8086'", 2},
 	{"allow-bad-address", "[allow]\ndevices=0000:00:20.0\n", "[allow] devices: invalid PCI address", 2},
+	{"boot-bad-address", "[boot]\ndevices=0000:00:20.0\n", "[boot] devices: invalid PCI address", 2},
+	{"boot-bad-class", "[boot]\nclasses=0x02\n", "[boot] classes: '0x02' is not a PCI class", 2},
+	{"boot-bad-id", "[boot]\nids=8086:10d\n", "[boot] ids: '8086:10d'", 2},
+	{"boot-vfs-no-count", "[boot]\nvfs=0000:03:00.0\n", "[boot] vfs: '0000:03:00.0' is not PF=COUNT", 2},
+	{"boot-vfs-zero", "[boot]\nvfs=0000:03:00.0=0\n", "is not PF=COUNT", 2},
+	{"boot-vfs-text", "[boot]\nvfs=0000:03:00.0=four\n", "is not PF=COUNT", 2},
+	{"boot-vfs-bad-pf", "[boot]\nvfs=0000:03:00=4\n", "is not PF=COUNT", 2},
+	{"boot-vfs-twice", "[boot]\nvfs=0000:03:00.0=4;03:00.0=2\n",
+	 "[boot] vfs: '03:00.0=2': this PF already has a count", 2},
+	{"boot-hypervisor", "[boot]\nhypervisor=lxc\n", "[boot] hypervisor: expected auto", 2},
+	{"boot-unknown-key", "[boot]\nbind=0000:01:00.0\n", "unknown key 'bind' in [boot], which takes hypervisor=, "
+	 "devices=, ids=, classes=, vfs=", 2},
 };
 
 static void
@@ -793,6 +837,7 @@ main(int argc, char **argv)
 	g_test_add_func("/policy/shipped-template-matches-defaults", test_policy_shipped_template_matches_defaults);
 	g_test_add_func("/policy/settings", test_policy_settings);
 	g_test_add_func("/policy/xen", test_policy_xen);
+	g_test_add_func("/policy/boot", test_policy_boot);
 	g_test_add_func("/policy/refuses/nul-byte", test_policy_refuses_nul);
 	g_test_add_func("/policy/quirk-without-fields", test_policy_quirk_without_fields);
 	g_test_add_func("/policy/allow-deny", test_allow_deny);

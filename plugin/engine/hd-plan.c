@@ -139,12 +139,28 @@ hd_device_plan_includes(const HdDevice *dev, const char *bdf)
 	       g_hash_table_contains(dev->plan->by_address, GUINT_TO_POINTER(hd_address_key(&addr)));
 }
 
+/*
+ * The host's owners (boot-time binding, hostdevctl assign) hold a device
+ * on its stub for domains to use, as `xl pci-assignable-add` does: to a
+ * domain such a device is free, and the domain's own journal finds it on
+ * the stub and leaves it there on release.  To another host owner it is
+ * held.
+ */
+static gboolean
+hd_plan_owner_lends_to(const HdOwner *holder, const HdOwner *asker)
+{
+	return holder->kind == HD_OWNER_HOST && asker->kind == HD_OWNER_DOMAIN;
+}
+
 const HdOwner *
 hd_device_other_owner(const HdDevice *dev, const char *bdf)
 {
 	const HdOwner *owner = g_hash_table_lookup(dev->plan->owners, bdf);
 
-	return owner != NULL && !hd_owner_equal(owner, &dev->plan->owner) ? owner : NULL;
+	if (owner == NULL || hd_owner_equal(owner, &dev->plan->owner) ||
+	    hd_plan_owner_lends_to(owner, &dev->plan->owner))
+		return NULL;
+	return owner;
 }
 
 void
@@ -213,8 +229,12 @@ hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
 		return FALSE;
 	if (reason == NULL)
 		return TRUE;
-	hd_device_refuse(dev, "in use by the host: %s; set force='yes' in the domain's hostdev-hook "
-			      "metadata to take it anyway", reason);
+	/* the host's own owners (boot, hostdevctl assign) have no force='yes' */
+	if (dev->plan->owner.kind == HD_OWNER_HOST)
+		hd_device_refuse(dev, "in use by the host: %s; stop using it first", reason);
+	else
+		hd_device_refuse(dev, "in use by the host: %s; set force='yes' in the domain's hostdev-hook "
+				      "metadata to take it anyway", reason);
 	return TRUE;
 }
 
@@ -455,7 +475,8 @@ hd_plan_add_claims(GHashTable *owners, const HdJournal *journal)
 }
 
 /* bdf -> owner, of every device some journal binds; provisioning entries
- * (a PF's VF count, say) are shared by their users and own nothing */
+ * (a PF's VF count, say) are shared by their users and own nothing.  A
+ * domain's hold on a device wins over the host's, which lends it out. */
 static GHashTable *
 hd_plan_load_owners(HdContext *ctx, GError **error)
 {
@@ -476,6 +497,11 @@ hd_plan_load_owners(HdContext *ctx, GError **error)
 			HdOwner *owner = g_new0(HdOwner, 1);
 
 			if (entry->phase != HD_PHASE_BIND) {
+				g_free(owner);
+				continue;
+			}
+			/* a domain using a device the host lends holds it over the host */
+			if (journal->owner.kind == HD_OWNER_HOST && g_hash_table_contains(owners, entry->address)) {
 				g_free(owner);
 				continue;
 			}
