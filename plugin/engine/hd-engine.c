@@ -338,7 +338,8 @@ hd_engine_claim(HdJournal *journal, HdPlan *plan, HdStateLock *planning_lock, GE
 		if (dev->action == HD_ACTION_BIND)
 			hd_journal_claim(journal, dev->info->bdf);
 	}
-	return hd_journal_save(journal, error);
+	/* provisioning alone claims nothing: a PF's VFs are shared */
+	return journal->claims->len == 0 || hd_journal_save(journal, error);
 }
 
 /* the claims have become entries, or the entries are gone */

@@ -981,7 +981,11 @@ hd_journal_write(const char *path, const char *json, GError **error)
 	g_autoptr(GError) local = NULL;
 
 	if (json == NULL) {
-		if (unlink(path) < 0 && errno != ENOENT) {
+		/* no file was there: nothing to make durable, and perhaps no
+		 * directory either (a host owner's, before its first entry) */
+		if (unlink(path) < 0) {
+			if (errno == ENOENT)
+				return TRUE;
 			hd_error_set_errno(error, errno, "cannot remove %s", path);
 			return FALSE;
 		}
