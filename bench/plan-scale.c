@@ -276,23 +276,34 @@ block_place(guint b, guint *segment, guint *bus)
  * lowest free, searching every device, which is quick only while the tree
  * is small.
  */
+static gchar *
+pf_of(guint b)
+{
+	guint segment, bus;
+
+	block_place(b, &segment, &bus);
+	return bdf_of(segment, bus + 3, 0, 0);
+}
+
 static void
 add_sriov_pfs(Host *h)
 {
 	for (guint b = 0; b < h->n_blocks; b++) {
-		g_autoptr(GError) error = NULL;
-		guint segment, bus;
-
-		block_place(b, &segment, &bus);
-		g_autofree gchar *pf = bdf_of(segment, bus + 3, 0, 0);
-		g_autofree gchar *numvfs = g_build_filename("bus/pci/devices", pf, "sriov_numvfs", NULL);
-		g_autofree gchar *count = g_strdup_printf("%u", VFS_PER_PF);
+		g_autofree gchar *pf = pf_of(b);
 
 		add_function(h, pf, 0x8086, 0x1572, 0x020000, NULL, "i40e");
 		mock_sysfs_add_sriov_pf(h->ms, pf, 64, 16, 1, 0x154c);
+		put_netdev(h, pf);
+	}
+	/* every PF's group numbered before the first VF takes the lowest free */
+	for (guint b = 0; b < h->n_blocks; b++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *pf = pf_of(b);
+		g_autofree gchar *numvfs = g_build_filename("bus/pci/devices", pf, "sriov_numvfs", NULL);
+		g_autofree gchar *count = g_strdup_printf("%u", VFS_PER_PF);
+
 		if (!hd_sysfs_write(h->kernel->sysfs, numvfs, count, &error))
 			die(pf, error);
-		put_netdev(h, pf);
 	}
 	/* groups 1..P are the PFs'; the VFs took 0 and P+1.. */
 	h->next_group = h->n_blocks * (1 + VFS_PER_PF) + 1;
