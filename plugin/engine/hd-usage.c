@@ -20,9 +20,11 @@
 #include "hd-usage.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -50,6 +52,91 @@ hd_usage_resolve(HdContext *ctx, const char *relpath, GError **error)
 	copy = g_strdup(resolved);
 	free(resolved);
 	return copy;
+}
+
+/* the kernel's MAXSYMLINKS: more links than this in one path is a loop (ELOOP) */
+#define HD_USAGE_MAX_LINKS 40
+
+static gchar *hd_usage_realpath_memo(GHashTable *memo, const char *path, guint *links);
+
+/* one component @part after the resolved @prefix, through @memo */
+static gchar *
+hd_usage_realpath_step(GHashTable *memo, const char *prefix, const char *part, guint *links)
+{
+	g_autofree gchar *candidate = g_strconcat(prefix, "/", part, NULL);
+	const char *known = g_hash_table_lookup(memo, candidate);
+	g_autofree gchar *joined = NULL;
+	char target[PATH_MAX];
+	gssize len;
+	gchar *resolved;
+
+	if (known != NULL)
+		return g_strdup(known);
+	len = readlink(candidate, target, sizeof(target) - 1);
+	if (len < 0 && errno != EINVAL)
+		return NULL;
+	if (len < 0) {
+		resolved = g_strdup(candidate); /* there, and no link */
+	} else {
+		target[len] = '\0';
+		if (++*links > HD_USAGE_MAX_LINKS)
+			return NULL;
+		joined = g_path_is_absolute(target) ? g_strdup(target) : g_strconcat(prefix, "/", target, NULL);
+		resolved = hd_usage_realpath_memo(memo, joined, links);
+		if (resolved == NULL)
+			return NULL;
+	}
+	g_hash_table_insert(memo, g_steal_pointer(&candidate), g_strdup(resolved));
+	return resolved;
+}
+
+/*
+ * What realpath() makes of the absolute @path, keeping every prefix it
+ * resolves in @memo: the class entries of a host share all but their last
+ * components, which realpath() resolves again for each (a dozen readlinks
+ * for each of thousands of interfaces).  NULL where realpath() fails.
+ * ".." after a resolved prefix is its parent, as the prefix has no links.
+ */
+static gchar *
+hd_usage_realpath_memo(GHashTable *memo, const char *path, guint *links)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	g_autoptr(GString) resolved = g_string_new(""); /* "" is "/" */
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		const char *part = parts[i];
+		g_autofree gchar *next = NULL;
+
+		if (*part == '\0' || strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			const char *slash = strrchr(resolved->str, '/');
+
+			g_string_truncate(resolved, slash != NULL ? (gsize)(slash - resolved->str) : 0);
+			continue;
+		}
+		next = hd_usage_realpath_step(memo, resolved->str, part, links);
+		if (next == NULL)
+			return NULL;
+		g_string_assign(resolved, next);
+	}
+	return resolved->len > 0 ? g_strdup(resolved->str) : g_strdup("/");
+}
+
+/* hd_usage_resolve() of a class entry, NULL where it fails, through @memo */
+static gchar *
+hd_usage_resolve_memo(HdContext *ctx, GHashTable *memo, const char *relpath)
+{
+	g_autofree gchar *path = hd_sysfs_path(ctx->sysfs, relpath);
+	g_autofree gchar *cwd = NULL;
+	g_autofree gchar *absolute = NULL;
+	guint links = 0;
+
+	if (g_path_is_absolute(path))
+		return hd_usage_realpath_memo(memo, path, &links);
+	cwd = g_get_current_dir();
+	absolute = g_build_filename(cwd, path, NULL);
+	return hd_usage_realpath_memo(memo, absolute, &links);
 }
 
 static gboolean
@@ -85,6 +172,7 @@ struct _HdUsageIndex {
 	HdUsageClass *block;
 	GHashTable *lowers; /* interface -> GPtrArray of the interfaces it is built on */
 	GHashTable *uppers; /* interface -> GPtrArray of those built on it; NULL until needed */
+	GHashTable *resolved; /* path -> what realpath() makes of it */
 };
 
 static void
@@ -111,6 +199,7 @@ hd_usage_index_new(void)
 	HdUsageIndex *index = g_new0(HdUsageIndex, 1);
 
 	index->lowers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	index->resolved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	return index;
 }
 
@@ -122,6 +211,7 @@ hd_usage_index_free(HdUsageIndex *index)
 	hd_usage_class_free(index->net);
 	hd_usage_class_free(index->block);
 	g_hash_table_unref(index->lowers);
+	g_hash_table_unref(index->resolved);
 	if (index->uppers != NULL)
 		g_hash_table_unref(index->uppers);
 	g_free(index);
@@ -137,7 +227,7 @@ hd_usage_entry_compare(gconstpointer a, gconstpointer b)
 }
 
 static HdUsageClass *
-hd_usage_class_read(HdContext *ctx, const char *class)
+hd_usage_class_read(HdContext *ctx, HdUsageIndex *index, const char *class)
 {
 	HdUsageClass *read = g_new0(HdUsageClass, 1);
 
@@ -148,7 +238,7 @@ hd_usage_class_read(HdContext *ctx, const char *class)
 	read->by_path = g_ptr_array_new_with_free_func((GDestroyNotify)hd_usage_entry_free);
 	for (guint i = 0; i < read->names->len; i++) {
 		g_autofree gchar *link = g_build_filename(class, g_ptr_array_index(read->names, i), NULL);
-		gchar *path = hd_usage_resolve(ctx, link, NULL);
+		gchar *path = hd_usage_resolve_memo(ctx, index->resolved, link);
 		HdUsageEntry *entry;
 
 		if (path == NULL)
@@ -168,7 +258,7 @@ hd_usage_index_class(HdContext *ctx, HdUsageIndex *index, const char *class)
 	HdUsageClass **slot = g_str_equal(class, "class/net") ? &index->net : &index->block;
 
 	if (*slot == NULL)
-		*slot = hd_usage_class_read(ctx, class);
+		*slot = hd_usage_class_read(ctx, index, class);
 	return *slot;
 }
 
@@ -365,7 +455,9 @@ hd_usage_net_read_lowers(HdContext *ctx, const char *name)
 	g_autofree gchar *dir = g_build_filename("class/net", name, NULL);
 	g_autofree gchar *brif = g_build_filename(dir, "brif", NULL);
 	g_autoptr(GPtrArray) entries = hd_sysfs_list(ctx->sysfs, dir, NULL);
-	GPtrArray *lowers = hd_sysfs_list(ctx->sysfs, brif, NULL);
+	/* only a bridge has brif/: most interfaces need not be asked */
+	GPtrArray *lowers = entries != NULL && hd_usage_contains(entries, "brif") ? hd_sysfs_list(ctx->sysfs, brif, NULL)
+										   : NULL;
 
 	if (lowers == NULL)
 		lowers = g_ptr_array_new_with_free_func(g_free);
