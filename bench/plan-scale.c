@@ -506,14 +506,16 @@ host_check_and_clear(Host *h, const Bench *b, gboolean check)
 			die(why, error);
 		}
 	}
-	dir = g_dir_open(h->state_dir, 0, NULL);
+	/* a host half built when die() came has no state directory yet */
+	dir = h->state_dir != NULL ? g_dir_open(h->state_dir, 0, NULL) : NULL;
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 		g_autofree gchar *path = g_build_filename(h->state_dir, name, NULL);
 
 		unlink(path);
 	}
-	rmdir(h->state_dir);
-	for (guint i = 0; i < h->n_blocks; i++)
+	if (h->state_dir != NULL)
+		rmdir(h->state_dir);
+	for (guint i = 0; h->units != NULL && i < h->n_blocks; i++)
 		g_ptr_array_unref(h->units[i]);
 	g_free(h->units);
 	hd_context_free(h->kernel);
