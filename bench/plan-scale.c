@@ -804,16 +804,19 @@ config_free(Config *c)
 	g_free(c);
 }
 
+/* the series N = 256..2048 at H = 64, or H = 8..64 at N = 2048, in order */
 static void
 print_growth(GPtrArray *configs, const char *what, gboolean by_functions)
 {
+	guint n = by_functions ? N_HOSTS : N_COUNTS;
 	Config *prev = NULL;
 
 	printf("\n  growth per doubling of %s:\n", what);
-	for (guint k = 0; k < configs->len; k++) {
-		Config *c = g_ptr_array_index(configs, k);
+	for (guint i = 0; i < n; i++) {
+		Config *c = by_functions ? config_find(configs, host_sizes[i], MAX_HOSTDEVS)
+					 : config_find(configs, MAX_FUNCTIONS, hostdev_counts[i]);
 
-		if (by_functions ? c->n_hostdevs != MAX_HOSTDEVS : c->host->n_functions != MAX_FUNCTIONS)
+		if (c == NULL)
 			continue;
 		if (prev != NULL)
 			printf("    %4u -> %4u: plan %.2fx, context + lock + plan %.2fx\n",
