@@ -19,10 +19,14 @@
  */
 #include "hd-usage.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -226,26 +230,147 @@ hd_usage_entry_compare(gconstpointer a, gconstpointer b)
 	return strcmp(x->path, y->path);
 }
 
+static gint
+hd_usage_compare_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the entries of the open directory @fd, sorted as hd_sysfs_list() sorts them */
+static GPtrArray *
+hd_usage_list_fd(int fd)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *buf = g_malloc(16384);
+	gssize n;
+
+	while ((n = getdents64(fd, buf, 16384)) > 0) {
+		for (gssize off = 0; off < n;) {
+			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+
+			if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+				g_ptr_array_add(names, g_strdup(d->d_name));
+			off += d->d_reclen;
+		}
+	}
+	if (n < 0)
+		return NULL;
+	g_ptr_array_sort(names, hd_usage_compare_names);
+	return g_steal_pointer(&names);
+}
+
+/* @dir (canonical) joined with a link's @target of the shape sysfs makes,
+ * "../../devices/...": leading ".." only, then plain names; NULL otherwise */
+static gchar *
+hd_usage_join_plain(const char *dir, const char *target)
+{
+	g_autoptr(GString) joined = g_string_new(dir);
+	g_auto(GStrv) parts = g_strsplit(target, "/", -1);
+	gboolean names = FALSE;
+
+	if (g_path_is_absolute(target))
+		return NULL;
+	for (guint i = 0; parts[i] != NULL; i++) {
+		const char *part = parts[i];
+
+		if (*part == '\0' || strcmp(part, ".") == 0 || (names && strcmp(part, "..") == 0))
+			return NULL;
+		if (strcmp(part, "..") == 0) {
+			const char *slash = strrchr(joined->str, '/');
+
+			g_string_truncate(joined, slash != NULL ? (gsize)(slash - joined->str) : 0);
+			continue;
+		}
+		names = TRUE;
+		g_string_append_printf(joined, "/%s", part);
+	}
+	return names ? g_strdup(joined->str) : NULL;
+}
+
+/* @path opened as a directory, if none of its components is a link; -1 if
+ * one is, or this kernel or its seccomp filter has no openat2() */
+static int
+hd_usage_open_unlinked_dir(const char *path)
+{
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+
+	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+}
+
+/*
+ * The quick way to resolve the entry @name of a class directory whose
+ * realpath() is @class_dir: its link's target joined to @class_dir is its
+ * own realpath() when no component of it is a link, which one openat2()
+ * proves, in place of a readlink per component.  With @entries, the
+ * directory is listed too (an interface's, for its lower devices).  FALSE:
+ * not proven, resolve it the slow way.
+ */
+static gboolean
+hd_usage_resolve_entry_quick(const char *class_dir, const char *name, gchar **path, GPtrArray **entries)
+{
+	g_autofree gchar *link = g_strconcat(class_dir, "/", name, NULL);
+	g_autofree gchar *joined = NULL;
+	char target[PATH_MAX];
+	gssize len = readlink(link, target, sizeof(target) - 1);
+	int fd;
+
+	if (len < 0)
+		return FALSE;
+	target[len] = '\0';
+	joined = hd_usage_join_plain(class_dir, target);
+	fd = joined != NULL ? hd_usage_open_unlinked_dir(joined) : -1;
+	if (fd < 0)
+		return FALSE;
+	if (entries != NULL)
+		*entries = hd_usage_list_fd(fd);
+	close(fd);
+	*path = g_steal_pointer(&joined);
+	return TRUE;
+}
+
+static GPtrArray *hd_usage_net_lowers_from(HdContext *ctx, const char *name, GPtrArray *entries);
+
+/* where @name of @class sits, and for an interface what it is built on */
+static gchar *
+hd_usage_class_resolve(HdContext *ctx, HdUsageIndex *index, const char *class, const char *class_dir, const char *name)
+{
+	gboolean net = g_str_equal(class, "class/net");
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autofree gchar *link = NULL;
+	gchar *path = NULL;
+
+	if (class_dir != NULL && hd_usage_resolve_entry_quick(class_dir, name, &path, net ? &entries : NULL)) {
+		if (entries != NULL && !g_hash_table_contains(index->lowers, name))
+			g_hash_table_insert(index->lowers, g_strdup(name), hd_usage_net_lowers_from(ctx, name, entries));
+		return path;
+	}
+	link = g_build_filename(class, name, NULL);
+	return hd_usage_resolve_memo(ctx, index->resolved, link);
+}
+
 static HdUsageClass *
 hd_usage_class_read(HdContext *ctx, HdUsageIndex *index, const char *class)
 {
 	HdUsageClass *read = g_new0(HdUsageClass, 1);
+	g_autofree gchar *class_dir = NULL;
 
 	/* a tree without the class (a minimal test fixture) has none of them */
 	read->names = hd_sysfs_list(ctx->sysfs, class, NULL);
 	if (read->names == NULL)
 		read->names = g_ptr_array_new_with_free_func(g_free);
 	read->by_path = g_ptr_array_new_with_free_func((GDestroyNotify)hd_usage_entry_free);
+	if (read->names->len > 0)
+		class_dir = hd_usage_resolve_memo(ctx, index->resolved, class);
 	for (guint i = 0; i < read->names->len; i++) {
-		g_autofree gchar *link = g_build_filename(class, g_ptr_array_index(read->names, i), NULL);
-		gchar *path = hd_usage_resolve_memo(ctx, index->resolved, link);
+		const char *name = g_ptr_array_index(read->names, i);
+		gchar *path = hd_usage_class_resolve(ctx, index, class, class_dir, name);
 		HdUsageEntry *entry;
 
 		if (path == NULL)
 			continue;
 		entry = g_new0(HdUsageEntry, 1);
 		entry->path = path;
-		entry->name = g_strdup(g_ptr_array_index(read->names, i));
+		entry->name = g_strdup(name);
 		g_ptr_array_add(read->by_path, entry);
 	}
 	g_ptr_array_sort(read->by_path, hd_usage_entry_compare);
@@ -260,12 +385,6 @@ hd_usage_index_class(HdContext *ctx, HdUsageIndex *index, const char *class)
 	if (*slot == NULL)
 		*slot = hd_usage_class_read(ctx, index, class);
 	return *slot;
-}
-
-static gint
-hd_usage_compare_names(gconstpointer a, gconstpointer b)
-{
-	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* the entries of @class (class/block, class/net) below @function, in the
@@ -450,11 +569,9 @@ hd_usage_ask_netdev(HdContext *ctx, const char *name, gchar **why, GError **erro
  * VLANs, macvlans) and a bridge's brif/, its ports.
  */
 static GPtrArray *
-hd_usage_net_read_lowers(HdContext *ctx, const char *name)
+hd_usage_net_lowers_from(HdContext *ctx, const char *name, GPtrArray *entries)
 {
-	g_autofree gchar *dir = g_build_filename("class/net", name, NULL);
-	g_autofree gchar *brif = g_build_filename(dir, "brif", NULL);
-	g_autoptr(GPtrArray) entries = hd_sysfs_list(ctx->sysfs, dir, NULL);
+	g_autofree gchar *brif = g_build_filename("class/net", name, "brif", NULL);
 	/* only a bridge has brif/: most interfaces need not be asked */
 	GPtrArray *lowers = entries != NULL && hd_usage_contains(entries, "brif") ? hd_sysfs_list(ctx->sysfs, brif, NULL)
 										   : NULL;
@@ -468,6 +585,15 @@ hd_usage_net_read_lowers(HdContext *ctx, const char *name)
 			g_ptr_array_add(lowers, g_strdup(entry + strlen("lower_")));
 	}
 	return lowers;
+}
+
+static GPtrArray *
+hd_usage_net_read_lowers(HdContext *ctx, const char *name)
+{
+	g_autofree gchar *dir = g_build_filename("class/net", name, NULL);
+	g_autoptr(GPtrArray) entries = hd_sysfs_list(ctx->sysfs, dir, NULL);
+
+	return hd_usage_net_lowers_from(ctx, name, entries);
 }
 
 /* the same, read once per index; a new reference */
