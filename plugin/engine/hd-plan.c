@@ -47,6 +47,8 @@ hd_plan_free(HdPlan *plan)
 	g_ptr_array_unref(plan->own_requests);
 	if (plan->owners != NULL)
 		g_hash_table_unref(plan->owners);
+	if (plan->memo != NULL)
+		g_hash_table_unref(plan->memo);
 	hd_domain_free(plan->domain);
 	hd_owner_clear(&plan->owner);
 	g_free(plan->uuid);
@@ -187,6 +189,47 @@ hd_plan_device_runs_phase(const HdPlanDevice *dev, HdPhase phase)
 	return dev->action == HD_ACTION_BIND;
 }
 
+typedef struct {
+	gpointer data;
+	GDestroyNotify destroy;
+} HdPlanMemo;
+
+static void
+hd_plan_memo_free(HdPlanMemo *memo)
+{
+	if (memo->destroy != NULL)
+		memo->destroy(memo->data);
+	g_free(memo);
+}
+
+gpointer
+hd_device_get_planning_memo(const HdDevice *dev, const char *key)
+{
+	HdPlanMemo *memo = dev->plan->memo != NULL ? g_hash_table_lookup(dev->plan->memo, key) : NULL;
+
+	return memo != NULL ? memo->data : NULL;
+}
+
+void
+hd_device_set_planning_memo(const HdDevice *dev, const char *key, gpointer data, GDestroyNotify destroy)
+{
+	HdPlan *plan = dev->plan;
+	HdPlanMemo *memo;
+
+	/* a slot running on the engine's threads: the host is changing */
+	if (!plan->planning) {
+		if (destroy != NULL)
+			destroy(data);
+		return;
+	}
+	memo = g_new0(HdPlanMemo, 1);
+	memo->data = data;
+	memo->destroy = destroy;
+	if (plan->memo == NULL)
+		plan->memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)hd_plan_memo_free);
+	g_hash_table_replace(plan->memo, g_strdup(key), memo);
+}
+
 void
 hd_device_refuse(HdDevice *dev, const char *format, ...)
 {
@@ -219,13 +262,30 @@ hd_plan_device_check_owner(HdPlanDevice *dev)
 		hd_device_refuse(dev, "held by %s through hostdev-hook", who);
 }
 
+/* the host's interfaces and block devices, read once for all devices */
+#define HD_PLAN_MEMO_USAGE "hd-usage"
+
+static HdUsageIndex *
+hd_plan_usage_index(HdPlanDevice *dev)
+{
+	HdUsageIndex *index = hd_device_get_planning_memo(dev, HD_PLAN_MEMO_USAGE);
+
+	if (index != NULL)
+		return index;
+	hd_device_set_planning_memo(dev, HD_PLAN_MEMO_USAGE, hd_usage_index_new(),
+				    (GDestroyNotify)hd_usage_index_free);
+	return hd_device_get_planning_memo(dev, HD_PLAN_MEMO_USAGE);
+}
+
 /* the host visibly uses it: refuse, unless the request insists */
 static gboolean
 hd_plan_device_check_usage(HdContext *ctx, HdPlanDevice *dev, GError **error)
 {
+	HdUsageIndex *index = hd_plan_usage_index(dev);
 	g_autofree gchar *reason = NULL;
 
-	if (!hd_usage_check(ctx, dev->info, &reason, error))
+	if (!(index != NULL ? hd_usage_check_indexed(ctx, index, dev->info, &reason, error)
+			    : hd_usage_check(ctx, dev->info, &reason, error)))
 		return FALSE;
 	if (reason == NULL)
 		return TRUE;
@@ -557,8 +617,17 @@ hd_plan_alloc(const HdOwner *owner, HdHypervisor hypervisor)
 	return plan;
 }
 
+/* what planning read of the host goes once the plan is made */
 static gboolean
-hd_plan_build(HdContext *ctx, HdPlan *plan, const GPtrArray *requests, GError **error)
+hd_plan_end_planning(HdPlan *plan, gboolean ok)
+{
+	plan->planning = FALSE;
+	g_clear_pointer(&plan->memo, g_hash_table_unref);
+	return ok;
+}
+
+static gboolean
+hd_plan_build_requests(HdContext *ctx, HdPlan *plan, const GPtrArray *requests, GError **error)
 {
 	plan->owners = hd_plan_load_owners(ctx, error);
 	if (plan->owners == NULL)
@@ -571,6 +640,13 @@ hd_plan_build(HdContext *ctx, HdPlan *plan, const GPtrArray *requests, GError **
 		return FALSE;
 	hd_plan_describe(ctx, plan);
 	return TRUE;
+}
+
+static gboolean
+hd_plan_build(HdContext *ctx, HdPlan *plan, const GPtrArray *requests, GError **error)
+{
+	plan->planning = TRUE;
+	return hd_plan_end_planning(plan, hd_plan_build_requests(ctx, plan, requests, error));
 }
 
 HdPlan *

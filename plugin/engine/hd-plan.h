@@ -49,6 +49,10 @@ struct _HdPlan {
 	GHashTable *by_address;	 /* hd_address_key() -> HdPlanDevice */
 	GPtrArray *own_requests; /* of HdDeviceRequest: companions, made by the plan */
 	GHashTable *owners;	 /* bdf -> HdOwner, of every device some journal binds */
+	/* key -> what planning read of the host once for all devices, while
+	 * @planning (hd_device_get_planning_memo()) */
+	GHashTable *memo;
+	gboolean planning;
 };
 
 /* the phases a device of this action runs through */

@@ -19,10 +19,16 @@
  */
 #include "hd-usage.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -52,6 +58,91 @@ hd_usage_resolve(HdContext *ctx, const char *relpath, GError **error)
 	return copy;
 }
 
+/* the kernel's MAXSYMLINKS: more links than this in one path is a loop (ELOOP) */
+#define HD_USAGE_MAX_LINKS 40
+
+static gchar *hd_usage_realpath_memo(GHashTable *memo, const char *path, guint *links);
+
+/* one component @part after the resolved @prefix, through @memo */
+static gchar *
+hd_usage_realpath_step(GHashTable *memo, const char *prefix, const char *part, guint *links)
+{
+	g_autofree gchar *candidate = g_strconcat(prefix, "/", part, NULL);
+	const char *known = g_hash_table_lookup(memo, candidate);
+	g_autofree gchar *joined = NULL;
+	char target[PATH_MAX];
+	gssize len;
+	gchar *resolved;
+
+	if (known != NULL)
+		return g_strdup(known);
+	len = readlink(candidate, target, sizeof(target) - 1);
+	if (len < 0 && errno != EINVAL)
+		return NULL;
+	if (len < 0) {
+		resolved = g_strdup(candidate); /* there, and no link */
+	} else {
+		target[len] = '\0';
+		if (++*links > HD_USAGE_MAX_LINKS)
+			return NULL;
+		joined = g_path_is_absolute(target) ? g_strdup(target) : g_strconcat(prefix, "/", target, NULL);
+		resolved = hd_usage_realpath_memo(memo, joined, links);
+		if (resolved == NULL)
+			return NULL;
+	}
+	g_hash_table_insert(memo, g_steal_pointer(&candidate), g_strdup(resolved));
+	return resolved;
+}
+
+/*
+ * What realpath() makes of the absolute @path, keeping every prefix it
+ * resolves in @memo: the class entries of a host share all but their last
+ * components, which realpath() resolves again for each (a dozen readlinks
+ * for each of thousands of interfaces).  NULL where realpath() fails.
+ * ".." after a resolved prefix is its parent, as the prefix has no links.
+ */
+static gchar *
+hd_usage_realpath_memo(GHashTable *memo, const char *path, guint *links)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	g_autoptr(GString) resolved = g_string_new(""); /* "" is "/" */
+
+	for (guint i = 0; parts[i] != NULL; i++) {
+		const char *part = parts[i];
+		g_autofree gchar *next = NULL;
+
+		if (*part == '\0' || strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			const char *slash = strrchr(resolved->str, '/');
+
+			g_string_truncate(resolved, slash != NULL ? (gsize)(slash - resolved->str) : 0);
+			continue;
+		}
+		next = hd_usage_realpath_step(memo, resolved->str, part, links);
+		if (next == NULL)
+			return NULL;
+		g_string_assign(resolved, next);
+	}
+	return resolved->len > 0 ? g_strdup(resolved->str) : g_strdup("/");
+}
+
+/* hd_usage_resolve() of a class entry, NULL where it fails, through @memo */
+static gchar *
+hd_usage_resolve_memo(HdContext *ctx, GHashTable *memo, const char *relpath)
+{
+	g_autofree gchar *path = hd_sysfs_path(ctx->sysfs, relpath);
+	g_autofree gchar *cwd = NULL;
+	g_autofree gchar *absolute = NULL;
+	guint links = 0;
+
+	if (g_path_is_absolute(path))
+		return hd_usage_realpath_memo(memo, path, &links);
+	cwd = g_get_current_dir();
+	absolute = g_build_filename(cwd, path, NULL);
+	return hd_usage_realpath_memo(memo, absolute, &links);
+}
+
 static gboolean
 hd_usage_is_under(const char *path, const char *function)
 {
@@ -60,21 +151,269 @@ hd_usage_is_under(const char *path, const char *function)
 	return strncmp(path, function, len) == 0 && path[len] == '/';
 }
 
-/* the entries of @class (class/block, class/net) below @function, in order */
-static GPtrArray *
-hd_usage_class_under(HdContext *ctx, const char *class, const char *function)
+/* ---- the host's classes, read once per plan ------------------------------ */
+
+/* an entry of class/net or class/block, and where it sits */
+typedef struct {
+	gchar *path; /* resolved: the device's place in /sys/devices */
+	gchar *name;
+} HdUsageEntry;
+
+typedef struct {
+	GPtrArray *names;   /* the class's entries, in hd_sysfs_list()'s order */
+	GPtrArray *by_path; /* of HdUsageEntry, sorted by path; unresolvable ones left out */
+} HdUsageClass;
+
+/*
+ * What every in-use check of a plan reads again and again: where each
+ * interface and block device sits (a realpath() each), and what each
+ * interface is built on.  A plan changes nothing on the host, so each is
+ * read once and kept for the plan's other devices; a host with thousands
+ * of VF interfaces would otherwise have them all resolved per device.
+ */
+struct _HdUsageIndex {
+	HdUsageClass *net;
+	HdUsageClass *block;
+	GHashTable *lowers; /* interface -> GPtrArray of the interfaces it is built on */
+	GHashTable *uppers; /* interface -> GPtrArray of those built on it; NULL until needed */
+	GHashTable *resolved; /* path -> what realpath() makes of it */
+};
+
+static void
+hd_usage_entry_free(HdUsageEntry *entry)
 {
-	/* a tree without the class (a minimal test fixture) has none of them */
-	g_autoptr(GPtrArray) names = hd_sysfs_list(ctx->sysfs, class, NULL);
-	GPtrArray *under = g_ptr_array_new_with_free_func(g_free);
+	g_free(entry->path);
+	g_free(entry->name);
+	g_free(entry);
+}
 
-	for (guint i = 0; names != NULL && i < names->len; i++) {
-		g_autofree gchar *link = g_build_filename(class, g_ptr_array_index(names, i), NULL);
-		g_autofree gchar *path = hd_usage_resolve(ctx, link, NULL);
+static void
+hd_usage_class_free(HdUsageClass *class)
+{
+	if (class == NULL)
+		return;
+	g_ptr_array_unref(class->names);
+	g_ptr_array_unref(class->by_path);
+	g_free(class);
+}
 
-		if (path != NULL && hd_usage_is_under(path, function))
-			g_ptr_array_add(under, g_strdup(g_ptr_array_index(names, i)));
+HdUsageIndex *
+hd_usage_index_new(void)
+{
+	HdUsageIndex *index = g_new0(HdUsageIndex, 1);
+
+	index->lowers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	index->resolved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return index;
+}
+
+void
+hd_usage_index_free(HdUsageIndex *index)
+{
+	if (index == NULL)
+		return;
+	hd_usage_class_free(index->net);
+	hd_usage_class_free(index->block);
+	g_hash_table_unref(index->lowers);
+	g_hash_table_unref(index->resolved);
+	if (index->uppers != NULL)
+		g_hash_table_unref(index->uppers);
+	g_free(index);
+}
+
+static gint
+hd_usage_entry_compare(gconstpointer a, gconstpointer b)
+{
+	const HdUsageEntry *x = *(const HdUsageEntry *const *)a;
+	const HdUsageEntry *y = *(const HdUsageEntry *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+static gint
+hd_usage_compare_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the entries of the open directory @fd, sorted as hd_sysfs_list() sorts them */
+static GPtrArray *
+hd_usage_list_fd(int fd)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree gchar *buf = g_malloc(16384);
+	gssize n;
+
+	while ((n = getdents64(fd, buf, 16384)) > 0) {
+		for (gssize off = 0; off < n;) {
+			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+
+			if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+				g_ptr_array_add(names, g_strdup(d->d_name));
+			off += d->d_reclen;
+		}
 	}
+	if (n < 0)
+		return NULL;
+	g_ptr_array_sort(names, hd_usage_compare_names);
+	return g_steal_pointer(&names);
+}
+
+/* @dir (canonical) joined with a link's @target of the shape sysfs makes,
+ * "../../devices/...": leading ".." only, then plain names; NULL otherwise */
+static gchar *
+hd_usage_join_plain(const char *dir, const char *target)
+{
+	g_autoptr(GString) joined = g_string_new(dir);
+	g_auto(GStrv) parts = g_strsplit(target, "/", -1);
+	gboolean names = FALSE;
+
+	if (g_path_is_absolute(target))
+		return NULL;
+	for (guint i = 0; parts[i] != NULL; i++) {
+		const char *part = parts[i];
+
+		if (*part == '\0' || strcmp(part, ".") == 0 || (names && strcmp(part, "..") == 0))
+			return NULL;
+		if (strcmp(part, "..") == 0) {
+			const char *slash = strrchr(joined->str, '/');
+
+			g_string_truncate(joined, slash != NULL ? (gsize)(slash - joined->str) : 0);
+			continue;
+		}
+		names = TRUE;
+		g_string_append_printf(joined, "/%s", part);
+	}
+	return names ? g_strdup(joined->str) : NULL;
+}
+
+/* @path opened as a directory, if none of its components is a link; -1 if
+ * one is, or this kernel or its seccomp filter has no openat2() */
+static int
+hd_usage_open_unlinked_dir(const char *path)
+{
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS};
+
+	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+}
+
+/*
+ * The quick way to resolve the entry @name of a class directory whose
+ * realpath() is @class_dir: its link's target joined to @class_dir is its
+ * own realpath() when no component of it is a link, which one openat2()
+ * proves, in place of a readlink per component.  With @entries, the
+ * directory is listed too (an interface's, for its lower devices).  FALSE:
+ * not proven, resolve it the slow way.
+ */
+static gboolean
+hd_usage_resolve_entry_quick(const char *class_dir, const char *name, gchar **path, GPtrArray **entries)
+{
+	g_autofree gchar *link = g_strconcat(class_dir, "/", name, NULL);
+	g_autofree gchar *joined = NULL;
+	char target[PATH_MAX];
+	gssize len = readlink(link, target, sizeof(target) - 1);
+	int fd;
+
+	if (len < 0)
+		return FALSE;
+	target[len] = '\0';
+	joined = hd_usage_join_plain(class_dir, target);
+	fd = joined != NULL ? hd_usage_open_unlinked_dir(joined) : -1;
+	if (fd < 0)
+		return FALSE;
+	if (entries != NULL)
+		*entries = hd_usage_list_fd(fd);
+	close(fd);
+	*path = g_steal_pointer(&joined);
+	return TRUE;
+}
+
+static GPtrArray *hd_usage_net_lowers_from(HdContext *ctx, const char *name, GPtrArray *entries);
+
+/* where @name of @class sits, and for an interface what it is built on */
+static gchar *
+hd_usage_class_resolve(HdContext *ctx, HdUsageIndex *index, const char *class, const char *class_dir, const char *name)
+{
+	gboolean net = g_str_equal(class, "class/net");
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autofree gchar *link = NULL;
+	gchar *path = NULL;
+
+	if (class_dir != NULL && hd_usage_resolve_entry_quick(class_dir, name, &path, net ? &entries : NULL)) {
+		if (entries != NULL && !g_hash_table_contains(index->lowers, name))
+			g_hash_table_insert(index->lowers, g_strdup(name), hd_usage_net_lowers_from(ctx, name, entries));
+		return path;
+	}
+	link = g_build_filename(class, name, NULL);
+	return hd_usage_resolve_memo(ctx, index->resolved, link);
+}
+
+static HdUsageClass *
+hd_usage_class_read(HdContext *ctx, HdUsageIndex *index, const char *class)
+{
+	HdUsageClass *read = g_new0(HdUsageClass, 1);
+	g_autofree gchar *class_dir = NULL;
+
+	/* a tree without the class (a minimal test fixture) has none of them */
+	read->names = hd_sysfs_list(ctx->sysfs, class, NULL);
+	if (read->names == NULL)
+		read->names = g_ptr_array_new_with_free_func(g_free);
+	read->by_path = g_ptr_array_new_with_free_func((GDestroyNotify)hd_usage_entry_free);
+	if (read->names->len > 0)
+		class_dir = hd_usage_resolve_memo(ctx, index->resolved, class);
+	for (guint i = 0; i < read->names->len; i++) {
+		const char *name = g_ptr_array_index(read->names, i);
+		gchar *path = hd_usage_class_resolve(ctx, index, class, class_dir, name);
+		HdUsageEntry *entry;
+
+		if (path == NULL)
+			continue;
+		entry = g_new0(HdUsageEntry, 1);
+		entry->path = path;
+		entry->name = g_strdup(name);
+		g_ptr_array_add(read->by_path, entry);
+	}
+	g_ptr_array_sort(read->by_path, hd_usage_entry_compare);
+	return read;
+}
+
+static HdUsageClass *
+hd_usage_index_class(HdContext *ctx, HdUsageIndex *index, const char *class)
+{
+	HdUsageClass **slot = g_str_equal(class, "class/net") ? &index->net : &index->block;
+
+	if (*slot == NULL)
+		*slot = hd_usage_class_read(ctx, index, class);
+	return *slot;
+}
+
+/* the entries of @class (class/block, class/net) below @function, in the
+ * class's order: the paths below it are one run of the sorted ones */
+static GPtrArray *
+hd_usage_class_under(HdContext *ctx, HdUsageIndex *index, const char *class, const char *function)
+{
+	HdUsageClass *read = hd_usage_index_class(ctx, index, class);
+	g_autofree gchar *prefix = g_strconcat(function, "/", NULL);
+	GPtrArray *under = g_ptr_array_new_with_free_func(g_free);
+	guint lo = 0, hi = read->by_path->len;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		const HdUsageEntry *entry = g_ptr_array_index(read->by_path, mid);
+
+		if (strcmp(entry->path, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (guint i = lo; i < read->by_path->len; i++) {
+		const HdUsageEntry *entry = g_ptr_array_index(read->by_path, i);
+
+		if (!hd_usage_is_under(entry->path, function))
+			break;
+		g_ptr_array_add(under, g_strdup(entry->name));
+	}
+	g_ptr_array_sort(under, hd_usage_compare_names);
 	return under;
 }
 
@@ -85,14 +424,19 @@ hd_usage_contains(GPtrArray *names, const char *name)
 }
 
 /* the devices @name is built on: a block device's slaves, an interface's lower devices */
-typedef GPtrArray *(*HdUsageLowerFunc)(HdContext *ctx, const char *name);
+typedef GPtrArray *(*HdUsageLowerFunc)(HdContext *ctx, HdUsageIndex *index, const char *name);
 
 /*
  * Down from @name through its lower devices to one of @leaves, appending
  * the names on the way to @chain.  @seen ends a loop in a damaged tree.
  */
 static gboolean
-hd_usage_trace(HdContext *ctx, HdUsageLowerFunc lower, GPtrArray *leaves, const char *name, GHashTable *seen,
+hd_usage_trace(HdContext *ctx,
+	       HdUsageIndex *index,
+	       HdUsageLowerFunc lower,
+	       GPtrArray *leaves,
+	       const char *name,
+	       GHashTable *seen,
 	       GPtrArray *chain)
 {
 	g_autoptr(GPtrArray) below = NULL;
@@ -102,9 +446,9 @@ hd_usage_trace(HdContext *ctx, HdUsageLowerFunc lower, GPtrArray *leaves, const 
 	g_ptr_array_add(chain, g_strdup(name));
 	if (hd_usage_contains(leaves, name))
 		return TRUE;
-	below = lower(ctx, name);
+	below = lower(ctx, index, name);
 	for (guint i = 0; below != NULL && i < below->len; i++) {
-		if (hd_usage_trace(ctx, lower, leaves, g_ptr_array_index(below, i), seen, chain))
+		if (hd_usage_trace(ctx, index, lower, leaves, g_ptr_array_index(below, i), seen, chain))
 			return TRUE;
 	}
 	g_ptr_array_remove_index(chain, chain->len - 1);
@@ -113,12 +457,12 @@ hd_usage_trace(HdContext *ctx, HdUsageLowerFunc lower, GPtrArray *leaves, const 
 
 /* @name, what it is built on, and so on down to one of @leaves; NULL if it is not */
 static GPtrArray *
-hd_usage_chain(HdContext *ctx, HdUsageLowerFunc lower, GPtrArray *leaves, const char *name)
+hd_usage_chain(HdContext *ctx, HdUsageIndex *index, HdUsageLowerFunc lower, GPtrArray *leaves, const char *name)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
 
-	if (name == NULL || !hd_usage_trace(ctx, lower, leaves, name, seen, chain))
+	if (name == NULL || !hd_usage_trace(ctx, index, lower, leaves, name, seen, chain))
 		return NULL;
 	return g_steal_pointer(&chain);
 }
@@ -225,12 +569,12 @@ hd_usage_ask_netdev(HdContext *ctx, const char *name, gchar **why, GError **erro
  * VLANs, macvlans) and a bridge's brif/, its ports.
  */
 static GPtrArray *
-hd_usage_net_lowers(HdContext *ctx, const char *name)
+hd_usage_net_lowers_from(HdContext *ctx, const char *name, GPtrArray *entries)
 {
-	g_autofree gchar *dir = g_build_filename("class/net", name, NULL);
-	g_autofree gchar *brif = g_build_filename(dir, "brif", NULL);
-	g_autoptr(GPtrArray) entries = hd_sysfs_list(ctx->sysfs, dir, NULL);
-	GPtrArray *lowers = hd_sysfs_list(ctx->sysfs, brif, NULL);
+	g_autofree gchar *brif = g_build_filename("class/net", name, "brif", NULL);
+	/* only a bridge has brif/: most interfaces need not be asked */
+	GPtrArray *lowers = entries != NULL && hd_usage_contains(entries, "brif") ? hd_sysfs_list(ctx->sysfs, brif, NULL)
+										   : NULL;
 
 	if (lowers == NULL)
 		lowers = g_ptr_array_new_with_free_func(g_free);
@@ -241,6 +585,77 @@ hd_usage_net_lowers(HdContext *ctx, const char *name)
 			g_ptr_array_add(lowers, g_strdup(entry + strlen("lower_")));
 	}
 	return lowers;
+}
+
+static GPtrArray *
+hd_usage_net_read_lowers(HdContext *ctx, const char *name)
+{
+	g_autofree gchar *dir = g_build_filename("class/net", name, NULL);
+	g_autoptr(GPtrArray) entries = hd_sysfs_list(ctx->sysfs, dir, NULL);
+
+	return hd_usage_net_lowers_from(ctx, name, entries);
+}
+
+/* the same, read once per index; a new reference */
+static GPtrArray *
+hd_usage_net_lowers(HdContext *ctx, HdUsageIndex *index, const char *name)
+{
+	GPtrArray *lowers = g_hash_table_lookup(index->lowers, name);
+
+	if (lowers == NULL) {
+		lowers = hd_usage_net_read_lowers(ctx, name);
+		g_hash_table_insert(index->lowers, g_strdup(name), lowers);
+	}
+	return g_ptr_array_ref(lowers);
+}
+
+/* interface -> the interfaces built directly on it, from every one's lowers */
+static GHashTable *
+hd_usage_net_uppers(HdContext *ctx, HdUsageIndex *index, HdUsageClass *net)
+{
+	if (index->uppers != NULL)
+		return index->uppers;
+	index->uppers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < net->names->len; i++) {
+		const char *upper = g_ptr_array_index(net->names, i);
+		g_autoptr(GPtrArray) lowers = hd_usage_net_lowers(ctx, index, upper);
+
+		for (guint j = 0; j < lowers->len; j++) {
+			const char *lower = g_ptr_array_index(lowers, j);
+			GPtrArray *uppers = g_hash_table_lookup(index->uppers, lower);
+
+			if (uppers == NULL) {
+				uppers = g_ptr_array_new_with_free_func(g_free);
+				g_hash_table_insert(index->uppers, g_strdup(lower), uppers);
+			}
+			g_ptr_array_add(uppers, g_strdup(upper));
+		}
+	}
+	return index->uppers;
+}
+
+/* every interface from which one of @leaves is reached through lowers:
+ * those, and only those, have a chain down to a leaf */
+static GHashTable *
+hd_usage_net_above(HdContext *ctx, HdUsageIndex *index, HdUsageClass *net, GPtrArray *leaves)
+{
+	GHashTable *uppers = hd_usage_net_uppers(ctx, index, net);
+	GHashTable *above = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) queue = g_ptr_array_new();
+
+	for (guint i = 0; i < leaves->len; i++)
+		g_ptr_array_add(queue, g_ptr_array_index(leaves, i));
+	for (guint i = 0; i < queue->len; i++) {
+		GPtrArray *built_on = g_hash_table_lookup(uppers, g_ptr_array_index(queue, i));
+
+		for (guint j = 0; built_on != NULL && j < built_on->len; j++) {
+			char *upper = g_ptr_array_index(built_on, j);
+
+			if (g_hash_table_add(above, upper))
+				g_ptr_array_add(queue, upper);
+		}
+	}
+	return above;
 }
 
 /* what a lower device is to @upper */
@@ -279,9 +694,10 @@ hd_usage_net_reason(HdContext *ctx, GPtrArray *chain, const char *why)
 
 /* the interface @name, if it is built on one of @leaves, and the host uses it */
 static gboolean
-hd_usage_check_netdev(HdContext *ctx, GPtrArray *leaves, const char *name, gchar **reason, GError **error)
+hd_usage_check_netdev(HdContext *ctx, HdUsageIndex *index, GPtrArray *leaves, const char *name, gchar **reason,
+		      GError **error)
 {
-	g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, hd_usage_net_lowers, leaves, name);
+	g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, index, hd_usage_net_lowers, leaves, name);
 	g_autofree gchar *why = NULL;
 
 	if (chain == NULL)
@@ -293,26 +709,28 @@ hd_usage_check_netdev(HdContext *ctx, GPtrArray *leaves, const char *name, gchar
 	return TRUE;
 }
 
-/* the function's own interfaces first, then the stacks built on them */
+/* the function's own interfaces first, then the stacks built on them, in
+ * class/net's order */
 static gboolean
-hd_usage_check_netdevs(HdContext *ctx, const char *function, gchar **reason, GError **error)
+hd_usage_check_netdevs(HdContext *ctx, HdUsageIndex *index, const char *function, gchar **reason, GError **error)
 {
-	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, "class/net", function);
-	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, index, "class/net", function);
+	g_autoptr(GHashTable) above = NULL;
+	HdUsageClass *net;
 
 	for (guint i = 0; i < leaves->len && *reason == NULL; i++) {
-		if (!hd_usage_check_netdev(ctx, leaves, g_ptr_array_index(leaves, i), reason, error))
+		if (!hd_usage_check_netdev(ctx, index, leaves, g_ptr_array_index(leaves, i), reason, error))
 			return FALSE;
 	}
 	if (leaves->len == 0 || *reason != NULL)
 		return TRUE;
-	names = hd_sysfs_list(ctx->sysfs, "class/net", error);
-	if (names == NULL)
-		return FALSE;
-	for (guint i = 0; i < names->len && *reason == NULL; i++) {
-		const char *name = g_ptr_array_index(names, i);
+	net = hd_usage_index_class(ctx, index, "class/net");
+	above = hd_usage_net_above(ctx, index, net, leaves);
+	for (guint i = 0; i < net->names->len && *reason == NULL; i++) {
+		const char *name = g_ptr_array_index(net->names, i);
 
-		if (!hd_usage_contains(leaves, name) && !hd_usage_check_netdev(ctx, leaves, name, reason, error))
+		if (g_hash_table_contains(above, name) && !hd_usage_contains(leaves, name) &&
+		    !hd_usage_check_netdev(ctx, index, leaves, name, reason, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -321,7 +739,7 @@ hd_usage_check_netdevs(HdContext *ctx, const char *function, gchar **reason, GEr
 /* ---- block devices ----------------------------------------------------- */
 
 static GPtrArray *
-hd_usage_block_slaves(HdContext *ctx, const char *name)
+hd_usage_block_slaves(HdContext *ctx, HdUsageIndex *index, const char *name)
 {
 	g_autofree gchar *slaves = g_build_filename("class/block", name, "slaves", NULL);
 
@@ -412,7 +830,8 @@ hd_usage_block_reason(GPtrArray *chain, const char *use)
 
 /* the first mount (or swap) on a block device built on one of @leaves */
 static gboolean
-hd_usage_check_table(HdContext *ctx, GPtrArray *leaves, const char *file, gchar **reason, GError **error)
+hd_usage_check_table(HdContext *ctx, HdUsageIndex *index, GPtrArray *leaves, const char *file, gchar **reason,
+		     GError **error)
 {
 	g_autoptr(HdMntTable) table = hd_usage_proc_table(ctx, file, error);
 	g_autoptr(HdMntIter) iter = mnt_new_iter(MNT_ITER_FORWARD);
@@ -422,7 +841,7 @@ hd_usage_check_table(HdContext *ctx, GPtrArray *leaves, const char *file, gchar 
 		return FALSE;
 	while (*reason == NULL && mnt_table_next_fs(table, iter, &fs) == 0) {
 		g_autofree gchar *name = hd_usage_block_of(ctx, fs);
-		g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, hd_usage_block_slaves, leaves, name);
+		g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, index, hd_usage_block_slaves, leaves, name);
 		g_autofree gchar *use = NULL;
 
 		if (chain == NULL)
@@ -450,15 +869,15 @@ hd_usage_check_held(HdContext *ctx, GPtrArray *leaves, gchar **reason)
 }
 
 static gboolean
-hd_usage_check_blocks(HdContext *ctx, const char *function, gchar **reason, GError **error)
+hd_usage_check_blocks(HdContext *ctx, HdUsageIndex *index, const char *function, gchar **reason, GError **error)
 {
-	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, "class/block", function);
+	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, index, "class/block", function);
 
 	/* most devices have no disk: /proc is not even read for them */
 	if (leaves->len == 0)
 		return TRUE;
-	if (!hd_usage_check_table(ctx, leaves, "self/mountinfo", reason, error) ||
-	    (*reason == NULL && !hd_usage_check_table(ctx, leaves, "swaps", reason, error)))
+	if (!hd_usage_check_table(ctx, index, leaves, "self/mountinfo", reason, error) ||
+	    (*reason == NULL && !hd_usage_check_table(ctx, index, leaves, "swaps", reason, error)))
 		return FALSE;
 	if (*reason == NULL)
 		hd_usage_check_held(ctx, leaves, reason);
@@ -494,7 +913,7 @@ hd_usage_check_console(HdContext *ctx, const char *dir, gchar **reason, GError *
 }
 
 gboolean
-hd_usage_check(HdContext *ctx, const HdDeviceInfo *info, gchar **reason, GError **error)
+hd_usage_check_indexed(HdContext *ctx, HdUsageIndex *index, const HdDeviceInfo *info, gchar **reason, GError **error)
 {
 	g_autofree gchar *dir = hd_function_attr_path(info->bdf, NULL);
 	g_autofree gchar *function = hd_usage_resolve(ctx, dir, error);
@@ -502,7 +921,15 @@ hd_usage_check(HdContext *ctx, const HdDeviceInfo *info, gchar **reason, GError 
 	*reason = NULL;
 	if (function == NULL)
 		return FALSE;
-	return hd_usage_check_netdevs(ctx, function, reason, error) &&
-	       (*reason != NULL || hd_usage_check_blocks(ctx, function, reason, error)) &&
+	return hd_usage_check_netdevs(ctx, index, function, reason, error) &&
+	       (*reason != NULL || hd_usage_check_blocks(ctx, index, function, reason, error)) &&
 	       (*reason != NULL || hd_usage_check_console(ctx, dir, reason, error));
+}
+
+gboolean
+hd_usage_check(HdContext *ctx, const HdDeviceInfo *info, gchar **reason, GError **error)
+{
+	g_autoptr(HdUsageIndex) index = hd_usage_index_new();
+
+	return hd_usage_check_indexed(ctx, index, info, reason, error);
 }

@@ -120,17 +120,48 @@ hd_sriov_index_of(const HdSriovPf *pf, const HdAddress *vf, guint *index)
 	return TRUE;
 }
 
-/* the PF of a VF that does not exist yet: the one whose VFs would include it */
-static gboolean
-hd_sriov_find_pf(HdContext *ctx, const HdAddress *vf, HdSriovPf *pf, guint *index)
+/* every PF of the host, in bus/pci/devices' order, as its sriov_* files show it */
+static GArray *
+hd_sriov_read_pfs(HdContext *ctx)
 {
 	g_autoptr(GPtrArray) devices = hd_sysfs_list(hd_context_get_sysfs(ctx), "bus/pci/devices", NULL);
+	GArray *pfs = g_array_new(FALSE, FALSE, sizeof(HdSriovPf));
 
 	for (guint i = 0; devices != NULL && i < devices->len; i++) {
 		const char *bdf = g_ptr_array_index(devices, i);
+		HdSriovPf pf;
 
-		if (hd_sriov_is_pf(ctx, bdf) && hd_sriov_pf_read(ctx, bdf, pf, NULL) && hd_sriov_index_of(pf, vf, index))
+		if (hd_sriov_is_pf(ctx, bdf) && hd_sriov_pf_read(ctx, bdf, &pf, NULL))
+			g_array_append_val(pfs, pf);
+	}
+	return pfs;
+}
+
+#define HD_SRIOV_MEMO_PFS "sriov-pfs"
+
+/*
+ * The PF of a VF that does not exist yet: the one whose VFs would include
+ * it.  Every device that is no VF asks this while planning, so the PFs are
+ * read once per plan; executing it reads them afresh.
+ */
+static gboolean
+hd_sriov_find_pf(HdContext *ctx, const HdDevice *dev, const HdAddress *vf, HdSriovPf *pf, guint *index)
+{
+	GArray *pfs = hd_device_get_planning_memo(dev, HD_SRIOV_MEMO_PFS);
+	g_autoptr(GArray) read = NULL;
+
+	if (pfs == NULL) {
+		read = hd_sriov_read_pfs(ctx);
+		hd_device_set_planning_memo(dev, HD_SRIOV_MEMO_PFS, g_array_ref(read), (GDestroyNotify)g_array_unref);
+		pfs = read;
+	}
+	for (guint i = 0; i < pfs->len; i++) {
+		const HdSriovPf *candidate = &g_array_index(pfs, HdSriovPf, i);
+
+		if (hd_sriov_index_of(candidate, vf, index)) {
+			*pf = *candidate;
 			return TRUE;
+		}
 	}
 	return FALSE;
 }
@@ -149,7 +180,7 @@ hd_sriov_locate(HdContext *ctx, const HdDevice *dev, HdSriovPf *pf, guint *index
 	const HdAddress *addr = &hd_device_get_request(dev)->address;
 
 	if (pf_bdf == NULL)
-		return hd_sriov_find_pf(ctx, addr, pf, index);
+		return hd_sriov_find_pf(ctx, dev, addr, pf, index);
 	return hd_sriov_pf_read(ctx, pf_bdf, pf, NULL) && hd_sriov_index_of(pf, addr, index);
 }
 

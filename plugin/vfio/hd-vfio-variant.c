@@ -180,14 +180,17 @@ hd_alias_parse_line(const char *line, const char *eol, HdVfioModalias *pattern, 
 	return hd_modalias_parse(line, line, pattern_end - line, TRUE, pattern, NULL);
 }
 
-/* a search for the best alias of @device, or, with @device NULL, for any
- * alias naming @module */
+/* one "alias vfio_pci:" line: its pattern and the module it names */
 typedef struct {
-	const HdVfioModalias *device;
-	gint best_wildcards;
-	gchar *best;
-	const char *module;
-} HdVfioSearch;
+	HdVfioModalias pattern;
+	gchar *module;
+} HdVfioAlias;
+
+static void
+hd_vfio_alias_clear(HdVfioAlias *alias)
+{
+	g_free(alias->module);
+}
 
 static gboolean hd_names_equivalent(const char *a, const char *b);
 
@@ -200,33 +203,21 @@ hd_line_end(const char *p, const char *end)
 	return eol != NULL ? eol : end;
 }
 
-/* one alias line, from its "alias vfio_pci:"; returns where the line ends */
+/* one alias line, from its "alias vfio_pci:", kept in @aliases if it is
+ * one we fully understand; returns where the line ends */
 static const char *
-hd_vfio_consider(HdVfioSearch *search, const char *line, const char *end)
+hd_vfio_consider(GArray *aliases, const char *line, const char *end)
 {
 	const char *fields = line + strlen(HD_VFIO_ALIAS_PREFIX);
 	const char *eol = hd_line_end(fields, end);
-	HdVfioModalias pattern;
+	HdVfioAlias alias = {0};
 	const char *module;
 	gsize module_len;
-	gint wildcards;
 
-	if (!hd_alias_parse_line(fields, eol, &pattern, &module, &module_len))
+	if (!hd_alias_parse_line(fields, eol, &alias.pattern, &module, &module_len))
 		return eol;
-	if (search->device == NULL) {
-		g_autofree gchar *name = g_strndup(module, module_len);
-
-		if (search->best == NULL && hd_names_equivalent(name, search->module))
-			search->best = g_steal_pointer(&name);
-		return eol;
-	}
-	wildcards = hd_modalias_match(&pattern, search->device);
-	/* only strictly fewer wildcards replace: the first of equals stays */
-	if (wildcards < 0 || (search->best != NULL && wildcards >= search->best_wildcards))
-		return eol;
-	g_free(search->best);
-	search->best = g_strndup(module, module_len);
-	search->best_wildcards = wildcards;
+	alias.module = g_strndup(module, module_len);
+	g_array_append_val(aliases, alias);
 	return eol;
 }
 
@@ -239,7 +230,7 @@ hd_vfio_consider(HdVfioSearch *search, const char *line, const char *end)
  * as depmod writes them: "# alias vfio_pci:…" is not one.
  */
 static void
-hd_vfio_scan_lines(HdVfioSearch *search, gchar *buf, gsize len, gboolean skip_first)
+hd_vfio_scan_lines(GArray *aliases, gchar *buf, gsize len, gboolean skip_first)
 {
 	const char *end = buf + len;
 	const char *p = buf;
@@ -251,7 +242,7 @@ hd_vfio_scan_lines(HdVfioSearch *search, gchar *buf, gsize len, gboolean skip_fi
 	if (skip_first)
 		p = hd_line_end(buf, end);
 	else if (g_str_has_prefix(buf, HD_VFIO_ALIAS_PREFIX))
-		p = hd_vfio_consider(search, buf, end);
+		p = hd_vfio_consider(aliases, buf, end);
 	while (p < end) {
 		const char *hit = strstr(p, "\n" HD_VFIO_ALIAS_PREFIX);
 
@@ -259,7 +250,7 @@ hd_vfio_scan_lines(HdVfioSearch *search, gchar *buf, gsize len, gboolean skip_fi
 		if (hit == NULL)
 			p += strlen(p) + 1;
 		else
-			p = hd_vfio_consider(search, hit + 1, end);
+			p = hd_vfio_consider(aliases, hit + 1, end);
 	}
 	buf[len] = next;
 }
@@ -287,7 +278,7 @@ hd_read_some(int fd, gchar *buf, gsize size, const char *path, GError **error)
  * A line longer than the buffer is no alias line and is skipped.
  */
 static gboolean
-hd_vfio_scan_fd(int fd, const char *path, HdVfioSearch *search, GError **error)
+hd_vfio_scan_fd(int fd, const char *path, GArray *aliases, GError **error)
 {
 	g_autofree gchar *buf = g_malloc(HD_READ_CHUNK + 1);
 	gboolean overlong = FALSE;
@@ -303,7 +294,7 @@ hd_vfio_scan_fd(int fd, const char *path, HdVfioSearch *search, GError **error)
 		have += n;
 		/* at the end, the last line may lack its newline */
 		if (n == 0) {
-			hd_vfio_scan_lines(search, buf, have, overlong);
+			hd_vfio_scan_lines(aliases, buf, have, overlong);
 			return TRUE;
 		}
 		last_newline = memrchr(buf, '\n', have);
@@ -315,7 +306,7 @@ hd_vfio_scan_fd(int fd, const char *path, HdVfioSearch *search, GError **error)
 		if (last_newline == NULL)
 			continue;
 		done = last_newline + 1 - buf;
-		hd_vfio_scan_lines(search, buf, done, overlong);
+		hd_vfio_scan_lines(aliases, buf, done, overlong);
 		overlong = FALSE;
 		memmove(buf, buf + done, have - done);
 		have -= done;
@@ -323,71 +314,124 @@ hd_vfio_scan_fd(int fd, const char *path, HdVfioSearch *search, GError **error)
 }
 
 static gboolean
-hd_vfio_check_regular(int fd, const char *path, GError **error)
+hd_vfio_check_regular(int fd, const char *path, struct stat *st, GError **error)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0) {
 		int errsv = errno;
 
 		g_set_error(error, HD_ERROR, hd_error_from_errno(errsv), "cannot stat %s: %s", path,
 			    g_strerror(errsv));
 		return FALSE;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "cannot read %s: not a regular file", path);
 		return FALSE;
 	}
 	return TRUE;
 }
 
+/*
+ * The vfio_pci lines of the modules.alias read last, while it is the same
+ * file: a plan asks once per device, and a 1.3 MB scan each time made a
+ * 64-device plan pay for 64 scans.  depmod replaces the file (a new inode),
+ * and any change in place changes its size or times.
+ */
+static struct {
+	GMutex lock;
+	gchar *path;
+	struct stat st;
+	GArray *aliases; /* of HdVfioAlias */
+} hd_vfio_alias_cache;
+
 static gboolean
-hd_vfio_search_file(const char *path, HdVfioSearch *search, GError **error)
+hd_vfio_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* the file's vfio_pci aliases in its order, from the cache if it is unchanged */
+static GArray *
+hd_vfio_read_fd(int fd, const char *path, const struct stat *st, GError **error)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&hd_vfio_alias_cache.lock);
+	g_autoptr(GArray) aliases = NULL;
+
+	if (hd_vfio_alias_cache.aliases != NULL && g_strcmp0(hd_vfio_alias_cache.path, path) == 0 &&
+	    hd_vfio_same_file(&hd_vfio_alias_cache.st, st))
+		return g_array_ref(hd_vfio_alias_cache.aliases);
+	aliases = g_array_new(FALSE, FALSE, sizeof(HdVfioAlias));
+	g_array_set_clear_func(aliases, (GDestroyNotify)hd_vfio_alias_clear);
+	/* half a file proves nothing, and is not kept */
+	if (!hd_vfio_scan_fd(fd, path, aliases, error))
+		return NULL;
+	g_clear_pointer(&hd_vfio_alias_cache.aliases, g_array_unref);
+	g_free(hd_vfio_alias_cache.path);
+	hd_vfio_alias_cache.path = g_strdup(path);
+	hd_vfio_alias_cache.st = *st;
+	hd_vfio_alias_cache.aliases = g_array_ref(aliases);
+	return g_steal_pointer(&aliases);
+}
+
+static GArray *
+hd_vfio_read_aliases(const char *path, GError **error)
 {
 	/* O_NONBLOCK: a FIFO in its place must not hang the hook in open() */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	gboolean ok;
+	GArray *aliases = NULL;
+	struct stat st;
 
 	if (fd < 0) {
 		int errsv = errno;
 
 		g_set_error(error, HD_ERROR, hd_error_from_errno(errsv), "cannot open %s: %s", path,
 			    g_strerror(errsv));
-		return FALSE;
+		return NULL;
 	}
-	ok = hd_vfio_check_regular(fd, path, error) && hd_vfio_scan_fd(fd, path, search, error);
+	if (hd_vfio_check_regular(fd, path, &st, error))
+		aliases = hd_vfio_read_fd(fd, path, &st, error);
 	close(fd);
-	return ok;
+	return aliases;
 }
 
 gchar *
 hd_vfio_variant_find(const char *modalias, const char *modules_alias_path, GError **error)
 {
+	g_autoptr(GArray) aliases = NULL;
+	const HdVfioAlias *best = NULL;
+	gint best_wildcards = 0;
 	HdVfioModalias device;
-	HdVfioSearch search = {&device, 0, NULL, NULL};
 
 	g_return_val_if_fail(modules_alias_path != NULL, NULL);
 	if (!hd_vfio_variant_parse_modalias(modalias, &device, error))
 		return NULL;
-	if (!hd_vfio_search_file(modules_alias_path, &search, error)) {
-		/* half a file proves nothing */
-		g_free(search.best);
+	aliases = hd_vfio_read_aliases(modules_alias_path, error);
+	if (aliases == NULL)
 		return NULL;
+	for (guint i = 0; i < aliases->len; i++) {
+		const HdVfioAlias *alias = &g_array_index(aliases, HdVfioAlias, i);
+		gint wildcards = hd_modalias_match(&alias->pattern, &device);
+
+		/* only strictly fewer wildcards replace: the first of equals stays */
+		if (wildcards < 0 || (best != NULL && wildcards >= best_wildcards))
+			continue;
+		best = alias;
+		best_wildcards = wildcards;
 	}
-	return search.best;
+	return best != NULL ? g_strdup(best->module) : NULL;
 }
 
 gboolean
 hd_vfio_variant_is_listed(const char *module, const char *modules_alias_path, gboolean *listed, GError **error)
 {
-	HdVfioSearch search = {NULL, 0, NULL, module};
+	g_autoptr(GArray) aliases = hd_vfio_read_aliases(modules_alias_path, error);
 
-	if (!hd_vfio_search_file(modules_alias_path, &search, error)) {
-		g_free(search.best);
+	if (aliases == NULL)
 		return FALSE;
-	}
-	*listed = search.best != NULL;
-	g_free(search.best);
+	*listed = FALSE;
+	for (guint i = 0; i < aliases->len && !*listed; i++)
+		*listed = hd_names_equivalent(g_array_index(aliases, HdVfioAlias, i).module, module);
 	return TRUE;
 }
 

@@ -176,6 +176,17 @@ gboolean hd_device_add_companion(HdContext *ctx, HdDevice *dev, const char *bdf,
 /* refuse the whole request because of @dev; the first reason stays */
 void hd_device_refuse(HdDevice *dev, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
+/*
+ * What a plugin read of the host while the plan is being made, kept under
+ * @key for the plan's other devices: planning changes nothing, so a
+ * listing of every PF, say, need not be read again per device.  NULL when
+ * nothing is kept, and always once the plan is made: executing it changes
+ * the host, so slots that run then read afresh.  @destroy frees @data
+ * when the plan is made (or at once, outside planning).
+ */
+gpointer hd_device_get_planning_memo(const HdDevice *dev, const char *key);
+void hd_device_set_planning_memo(const HdDevice *dev, const char *key, gpointer data, GDestroyNotify destroy);
+
 /* ---- the journal entry of a running slot ---------------------------------- */
 
 const char *hd_entry_get_address(const HdEntry *entry);
