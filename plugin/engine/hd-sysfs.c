@@ -158,6 +158,10 @@ static guint hd_fault_nth;
 static gint hd_fault_points; /* atomic: mutation points reached so far */
 /* kill-after:N, on the thread at point N: what it is making */
 static GPrivate hd_fault_armed = G_PRIVATE_INIT(g_free);
+/* how deep this thread is in mutation points: a write that a unit test's
+ * simulated kernel makes through another HdSysfs while it handles one is
+ * part of that one, not a point of its own */
+static GPrivate hd_fault_depth;
 
 static void
 hd_fault_report_count(void)
@@ -181,7 +185,8 @@ hd_fault_parse(const char *value)
 
 	g_free(hd_fault_value);
 	hd_fault_value = g_strdup(value);
-	hd_fault_mode = value == NULL ? HD_FAULT_NONE : HD_FAULT_INVALID;
+	/* empty is unset, as a shell's "HOSTDEV_HOOK_FAULT= command" means */
+	hd_fault_mode = value == NULL || *value == '\0' ? HD_FAULT_NONE : HD_FAULT_INVALID;
 	hd_fault_nth = 0;
 	if (g_strcmp0(value, "count") == 0)
 		hd_fault_mode = HD_FAULT_COUNT;
@@ -213,6 +218,7 @@ hd_fault_reset(void)
 	hd_fault_parse(g_getenv("HOSTDEV_HOOK_FAULT"));
 	g_atomic_int_set(&hd_fault_points, 0);
 	g_private_replace(&hd_fault_armed, NULL);
+	g_private_set(&hd_fault_depth, GUINT_TO_POINTER(0));
 }
 
 gboolean
@@ -234,15 +240,41 @@ hd_fault_kill(guint point, const char *when, const char *what)
 	raise(SIGKILL);
 }
 
+/* the knob's mutation: FALSE with an error when it is to fail */
+static gboolean
+hd_fault_strike(guint point, gchar *what, GError **error)
+{
+	switch (hd_fault_mode) {
+	case HD_FAULT_KILL:
+		hd_fault_kill(point, "before", what);
+		return TRUE;
+	case HD_FAULT_KILL_AFTER:
+		g_private_replace(&hd_fault_armed, g_strdup(what));
+		return TRUE;
+	case HD_FAULT_FAIL:
+		/* "fault injected": what the scenarios look for in a refusal */
+		g_set_error(error, HD_ERROR, hd_error_from_errno(EIO), "fault injected at mutation %u: %s: %s", point,
+			    what, g_strerror(EIO));
+		return FALSE;
+	default:
+		return TRUE;
+	}
+}
+
 gboolean
 hd_fault_point(GError **error, const char *format, ...)
 {
-	guint point;
-	va_list args;
+	guint depth = GPOINTER_TO_UINT(g_private_get(&hd_fault_depth));
 	g_autofree gchar *what = NULL;
+	va_list args;
+	guint point;
 
 	if (hd_fault_mode == HD_FAULT_NONE)
 		return TRUE;
+	if (depth > 0) {
+		g_private_set(&hd_fault_depth, GUINT_TO_POINTER(depth + 1));
+		return TRUE;
+	}
 	point = (guint)g_atomic_int_add(&hd_fault_points, 1) + 1;
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
@@ -254,27 +286,22 @@ hd_fault_point(GError **error, const char *format, ...)
 			    hd_fault_value, point, what);
 		return FALSE;
 	}
-	if (point != hd_fault_nth)
-		return TRUE;
-	if (hd_fault_mode == HD_FAULT_KILL)
-		hd_fault_kill(point, "before", what);
-	if (hd_fault_mode == HD_FAULT_KILL_AFTER)
-		g_private_replace(&hd_fault_armed, g_steal_pointer(&what));
-	if (hd_fault_mode == HD_FAULT_FAIL) {
-		/* "fault injected": what the scenarios look for in a refusal */
-		g_set_error(error, HD_ERROR, hd_error_from_errno(EIO), "fault injected at mutation %u: %s: %s", point,
-			    what, g_strerror(EIO));
+	if (point == hd_fault_nth && !hd_fault_strike(point, what, error))
 		return FALSE;
-	}
+	g_private_set(&hd_fault_depth, GUINT_TO_POINTER(1));
 	return TRUE;
 }
 
 void
 hd_fault_point_done(void)
 {
+	guint depth = GPOINTER_TO_UINT(g_private_get(&hd_fault_depth));
 	const char *what = g_private_get(&hd_fault_armed);
 
-	if (what != NULL)
+	if (hd_fault_mode == HD_FAULT_NONE || depth == 0)
+		return;
+	g_private_set(&hd_fault_depth, GUINT_TO_POINTER(depth - 1));
+	if (depth == 1 && what != NULL)
 		hd_fault_kill(hd_fault_nth, "after", what);
 }
 #else

@@ -631,6 +631,78 @@ test_crash(VfFixture *fx, gconstpointer data)
 	assert_as_before(fx);
 }
 
+/* ---- the tests' fault injection (HOSTDEV_HOOK_FAULT) counts netlink too ----- */
+
+/* each of the EVERY_CHANGE_COUNT changes, as the knob names it: a sysfs
+ * write of @value to @relpath, or @netlink */
+static const struct {
+	const char *value;
+	const char *relpath;
+	const char *netlink;
+} every_change[EVERY_CHANGE_COUNT] = {
+	{"0", "bus/pci/devices/" PF "/sriov_drivers_autoprobe", NULL},
+	{"2", "bus/pci/devices/" PF "/sriov_numvfs", NULL},
+	{"vfio-pci", "bus/pci/devices/" VF1 "/driver_override", NULL},
+	{VF1, "bus/pci/drivers_probe", NULL},
+	{NULL, NULL, "netlink: set mac of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set vlan of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set tx-rate of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set spoofchk of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set trust of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set link-state of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set query-rss of VF 1 of " PF_NETDEV},
+};
+
+static gchar *
+every_change_named(VfFixture *fx, guint nth)
+{
+	if (every_change[nth - 1].netlink != NULL)
+		return g_strdup(every_change[nth - 1].netlink);
+	return g_strdup_printf("write '%s' to %s/%s", every_change[nth - 1].value, mock_sysfs_get_root(fx->base.ms),
+			       every_change[nth - 1].relpath);
+}
+
+static void
+fault_knob_set(const char *spec)
+{
+	if (spec != NULL)
+		g_setenv("HOSTDEV_HOOK_FAULT", spec, TRUE);
+	else
+		g_unsetenv("HOSTDEV_HOOK_FAULT");
+	hd_fault_reset();
+}
+
+/* HOSTDEV_HOOK_FAULT=fail:N fails the Nth of the changes the fixture's own
+ * counter sees, sysfs and netlink alike, with the knob's message; the
+ * rollback puts everything back; fail:12 fails none: there are no more */
+static void
+test_fault_knob(VfFixture *fx, gconstpointer data)
+{
+	guint nth = GPOINTER_TO_UINT(data);
+	g_autofree gchar *spec = g_strdup_printf("fail:%u", nth);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpuint(count_changes(fx), ==, EVERY_CHANGE_COUNT);
+	fault_knob_set(spec);
+	if (nth > EVERY_CHANGE_COUNT) {
+		plugin_prepare_ok(&fx->base, "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1);
+		fault_knob_set(NULL);
+		plugin_release_ok(&fx->base, "guest");
+	} else {
+		g_autofree gchar *what = every_change_named(fx, nth);
+		g_autofree gchar *expected =
+			g_strdup_printf("fault injected at mutation %u: %s: %s", nth, what, g_strerror(EIO));
+
+		g_assert_false(
+			plugin_prepare(&fx->base, "kvm", "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1, &error));
+		fault_knob_set(NULL);
+		g_test_message("mutation %u failed: %s", nth, error->message);
+		g_assert_nonnull(strstr(error->message, expected));
+		g_assert_cmpuint(plugin_log_count("WARNING", "rollback " VF1), ==, 1);
+	}
+	assert_as_before(fx);
+}
+
 #define ADD(path, func, data) g_test_add(path, VfFixture, data, vf_fixture_setup, func, vf_fixture_teardown)
 
 int
@@ -655,6 +727,10 @@ main(int argc, char **argv)
 		g_autofree gchar *crash = g_strdup_printf("/vfconfig/crash/before-change-%u", n);
 		ADD(rollback, test_rollback, GUINT_TO_POINTER(n));
 		ADD(crash, test_crash, GUINT_TO_POINTER(n));
+	}
+	for (guint n = 1; n <= EVERY_CHANGE_COUNT + 1; n++) {
+		g_autofree gchar *path = g_strdup_printf("/vfconfig/fault-knob/fail-%u", n);
+		ADD(path, test_fault_knob, GUINT_TO_POINTER(n));
 	}
 	return g_test_run();
 }
