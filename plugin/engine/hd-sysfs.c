@@ -242,7 +242,7 @@ hd_fault_kill(guint point, const char *when, const char *what)
 
 /* the knob's mutation: FALSE with an error when it is to fail */
 static gboolean
-hd_fault_strike(guint point, gchar *what, GError **error)
+hd_fault_strike(guint point, const char *what, GError **error)
 {
 	switch (hd_fault_mode) {
 	case HD_FAULT_KILL:
