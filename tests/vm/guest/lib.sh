@@ -249,6 +249,7 @@ hd_meta() {
 # scenario sets crash_domain and crash_xml (the domain and its XML file),
 # defines crash_state (prints the state to compare, one "FIELD VALUE" line
 # per field, FIELD without spaces), and calls crash_sweep.
+# shellcheck disable=SC2154 # crash_domain and crash_xml are the scenario's
 
 # crash_hook OPERATION SUB-OPERATION: the crash domain's hook call, which
 # must succeed
@@ -272,7 +273,7 @@ crash_points() {
 # HOSTDEV_HOOK_FAULT=SPEC must die of SIGKILL at that point; CRASH_KILL is
 # what it said before it died ("SIGKILL before mutation 3: write ...")
 crash_killed() {
-    local status=0 n=${1#*:} when
+    local status=0 n="${1#*:}" when
     HOSTDEV_HOOK_FAULT=$1 "$HOOK" "$crash_domain" "$2" "$3" - < "$crash_xml" > /dev/null 2> /tmp/crash.err ||
         status=$?
     CRASH_KILL=$(sed -n 's/^hostdev-hook: fault injection: //p' /tmp/crash.err)
@@ -356,7 +357,7 @@ crash_recover() {
 # start, alternating with N and SPEC so that each point meets both when
 # both SPECs are swept; and crash_state must be what it was before.
 crash_sweep() {
-    local op=$1 min=$2 sub=begin points n spec how where done=0 started
+    local op="$1" min="$2" sub=begin points n spec how where done=0 started
     shift 2
     [ "$op" = prepare ] || sub=end
     started=$(date +%s)
