@@ -513,6 +513,19 @@ hd_vfconfig_target_of_entry(HdContext *ctx, const HdEntry *entry, HdVfconfigTarg
 	return FALSE;
 }
 
+/* has the entry marked any setting as written? */
+static gboolean
+hd_vfconfig_changed_any(const HdEntry *entry)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(hd_vfconfig_attrs); i++) {
+		g_autofree gchar *key = hd_vfconfig_changed_key(i);
+
+		if (hd_entry_get_bool(entry, key))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * Each setting changed that is not as it was, newest first.  One the write
  * of which failed, or a crash came before, is as it was already, and is
@@ -526,6 +539,10 @@ hd_vfconfig_restore_vf(const HdEntry *entry, const HdVfconfigTarget *target, GEr
 	HdVfState original;
 	HdVfState now;
 
+	/* a crash while the PF's link came up, before the VF was read, left no
+	 * originals, and needs none: every setting is marked before its write */
+	if (!hd_vfconfig_changed_any(entry))
+		return TRUE;
 	if (!hd_vfconfig_load(entry, &original, error))
 		return FALSE;
 	if (!target->ops->vf_get(target->data, target->ifindex, target->vf, &now, &read_error)) {

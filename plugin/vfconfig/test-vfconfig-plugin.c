@@ -607,16 +607,15 @@ test_rollback(VfFixture *fx, gconstpointer data)
 	assert_as_before(fx);
 }
 
-/* the process dies before its @nth change: the journal it leaves is enough
- * for release to put everything back */
+/* the process dies before its @nth change of a prepare of @devices: the
+ * journal it leaves is enough for release to put everything back */
 static void
-test_crash(VfFixture *fx, gconstpointer data)
+crash_and_release(VfFixture *fx, const char *metadata, const char *devices, guint nth)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_assert_cmpuint(count_changes(fx), ==, EVERY_CHANGE_COUNT);
-	fx->crash.die_at = GPOINTER_TO_UINT(data);
-	g_assert_false(plugin_prepare(&fx->base, "kvm", "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1, &error));
+	fx->crash.die_at = nth;
+	g_assert_false(plugin_prepare(&fx->base, "kvm", "guest", metadata, devices, &error));
 	g_assert_true(fx->crash.dead);
 	g_assert_nonnull(fx->crash.left);
 	g_test_message("killed before change %u, journal:\n%s", fx->crash.die_at, fx->crash.left);
@@ -629,6 +628,30 @@ test_crash(VfFixture *fx, gconstpointer data)
 	plugin_release_ok(&fx->base, "guest");
 	g_assert_false(g_file_test(fx->crash.journal, G_FILE_TEST_EXISTS));
 	assert_as_before(fx);
+}
+
+static void
+test_crash(VfFixture *fx, gconstpointer data)
+{
+	g_assert_cmpuint(count_changes(fx), ==, EVERY_CHANGE_COUNT);
+	crash_and_release(fx, SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1, GPOINTER_TO_UINT(data));
+}
+
+/* a hostdev interface: autoprobe, numvfs, override, probe, the PF's link
+ * up (before the VF's settings are read and recorded), trust */
+#define INTERFACE_CHANGE_COUNT 6
+
+static void
+test_crash_interface(VfFixture *fx, gconstpointer data)
+{
+	fx->crash.changes = 0;
+	plugin_prepare_ok(&fx->base, "count", SETTINGS(VF0, "trust='yes'"), INTERFACE_AT("no", "0x10", "0"));
+	g_assert_cmpuint(fx->crash.changes, ==, INTERFACE_CHANGE_COUNT);
+	plugin_release_ok(&fx->base, "count");
+	assert_as_before(fx);
+	fx->crash.changes = 0;
+	g_ptr_array_set_size(fx->net.log, 0);
+	crash_and_release(fx, SETTINGS(VF0, "trust='yes'"), INTERFACE_AT("no", "0x10", "0"), GPOINTER_TO_UINT(data));
 }
 
 /* ---- the tests' fault injection (HOSTDEV_HOOK_FAULT) counts netlink too ----- */
@@ -727,6 +750,10 @@ main(int argc, char **argv)
 		g_autofree gchar *crash = g_strdup_printf("/vfconfig/crash/before-change-%u", n);
 		ADD(rollback, test_rollback, GUINT_TO_POINTER(n));
 		ADD(crash, test_crash, GUINT_TO_POINTER(n));
+	}
+	for (guint n = 1; n <= INTERFACE_CHANGE_COUNT; n++) {
+		g_autofree gchar *path = g_strdup_printf("/vfconfig/crash/interface/before-change-%u", n);
+		ADD(path, test_crash_interface, GUINT_TO_POINTER(n));
 	}
 	for (guint n = 1; n <= EVERY_CHANGE_COUNT + 1; n++) {
 		g_autofree gchar *path = g_strdup_printf("/vfconfig/fault-knob/fail-%u", n);
