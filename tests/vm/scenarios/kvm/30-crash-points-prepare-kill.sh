@@ -8,4 +8,4 @@
 . "$VMTEST_LIB"
 . "$VMTEST_SOURCE_DIR/tests/vm/scenarios/kvm/crash.lib"
 
-crash_sweep prepare "$crash_min_points" kill
+crash_sweep prepare "$crash_min_prepare" kill

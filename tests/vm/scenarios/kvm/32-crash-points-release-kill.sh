@@ -8,4 +8,4 @@
 . "$VMTEST_LIB"
 . "$VMTEST_SOURCE_DIR/tests/vm/scenarios/kvm/crash.lib"
 
-crash_sweep release "$crash_min_points" kill
+crash_sweep release "$crash_min_release" kill

@@ -9,5 +9,5 @@
 . "$VMTEST_LIB"
 . "$VMTEST_SOURCE_DIR/tests/vm/scenarios/xen/crash.lib"
 
-crash_sweep prepare "$crash_min_points" kill
+crash_sweep prepare "$crash_min_prepare" kill
 crash_done

@@ -9,5 +9,5 @@
 . "$VMTEST_LIB"
 . "$VMTEST_SOURCE_DIR/tests/vm/scenarios/xen/crash.lib"
 
-crash_sweep prepare "$crash_min_points" kill-after
+crash_sweep prepare "$crash_min_prepare" kill-after
 crash_done

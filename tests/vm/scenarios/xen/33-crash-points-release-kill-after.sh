@@ -9,5 +9,5 @@
 . "$VMTEST_LIB"
 . "$VMTEST_SOURCE_DIR/tests/vm/scenarios/xen/crash.lib"
 
-crash_sweep release "$crash_min_points" kill-after
+crash_sweep release "$crash_min_release" kill-after
 crash_done
