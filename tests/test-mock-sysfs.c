@@ -8,7 +8,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "hd-device.h"
 #include "hd-error.h"
@@ -770,6 +775,249 @@ test_fault_in_sequence(Fixture *fx, gconstpointer data)
 	g_assert_false(has_vfio_node(fx, "1"));
 	write_ok(fx, DRIVERS_PROBE, NIC);
 	assert_driver(fx, NIC, "vfio-pci");
+}
+
+/* ---- the tests' fault injection: HOSTDEV_HOOK_FAULT ------------------------ */
+
+#define KNOB "HOSTDEV_HOOK_FAULT"
+
+static void
+fault_knob_set(const char *spec)
+{
+	if (spec != NULL)
+		g_setenv(KNOB, spec, TRUE);
+	else
+		g_unsetenv(KNOB);
+	hd_fault_reset();
+}
+
+/* libvirt's three writes that move NIC to vfio-pci: mutation points 1 to 3 */
+static void
+nic_to_vfio(Fixture *fx)
+{
+	write_ok(fx, DEV(NIC, "driver_override"), "vfio-pci");
+	write_ok(fx, DEV(NIC, "driver/unbind"), NIC);
+	write_ok(fx, DRIVERS_PROBE, NIC);
+}
+
+/*
+ * Runs @func in a child process with HOSTDEV_HOOK_FAULT=@spec and its own
+ * count from 0, as the hook runs.  The simulated tree is on disk, so what
+ * the child did before it died is read here through the engine's readers
+ * (the mock's memory is the parent's).  Returns the wait status; @err gets
+ * what the child wrote on stderr.
+ */
+static int
+run_child(Fixture *fx, const char *spec, void (*func)(Fixture *fx), gchar **err)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	int fds[2];
+	int status = 0;
+	char buf[256];
+	ssize_t n;
+	pid_t pid;
+
+	g_assert_cmpint(pipe(fds), ==, 0);
+	/* what is buffered here must not come out twice */
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		fault_knob_set(spec);
+		func(fx);
+		exit(EXIT_SUCCESS);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+		g_string_append_len(text, buf, n);
+	close(fds[0]);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	*err = g_string_free(g_steal_pointer(&text), FALSE);
+	return status;
+}
+
+static gchar *
+point_named(Fixture *fx, const char *value, const char *relpath)
+{
+	return g_strdup_printf("write '%s' to %s/%s", value, mock_sysfs_get_root(fx->ms), relpath);
+}
+
+/* fail:N: the Nth write fails as the kernel's EIO would, naming the point,
+ * and never reaches the kernel; the ones after it are made */
+static void
+test_fault_knob_fail(Fixture *fx, gconstpointer data)
+{
+	static const char *const writes[] = {
+		DEV(NIC, "driver_override") "=vfio-pci",
+		DEV(NIC, "driver/unbind") "=" NIC,
+		NULL,
+	};
+	g_autofree gchar *what = point_named(fx, NIC, DEV(NIC, "driver/unbind"));
+	g_autofree gchar *message = g_strdup_printf("fault injected at mutation 2: %s: %s", what, g_strerror(EIO));
+
+	fault_knob_set("fail:2");
+	g_assert_true(hd_fault_injection_active());
+	write_ok(fx, DEV(NIC, "driver_override"), "vfio-pci");
+	write_fails(fx, DEV(NIC, "driver/unbind"), NIC, EIO, message);
+	assert_driver(fx, NIC, "e1000e");
+	write_ok(fx, DEV(NIC, "driver/unbind"), NIC);
+	assert_driver(fx, NIC, NULL);
+	assert_writes(fx, writes);
+	fault_knob_set("");
+	g_assert_false(hd_fault_injection_active());
+	fault_knob_set(NULL);
+	g_assert_false(hd_fault_injection_active());
+}
+
+static const struct {
+	const char *name;
+	const char *spec;
+	const char *driver; /* NIC's, when the process died */
+} kill_cases[] = {
+	{"before", "kill:2", "e1000e"},
+	{"after", "kill-after:2", NULL},
+};
+
+/* kill:N dies just before the Nth write, kill-after:N just after it, and
+ * says so on stderr first */
+static void
+test_fault_knob_kill(Fixture *fx, gconstpointer data)
+{
+	guint i = GPOINTER_TO_UINT(data);
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *what = point_named(fx, NIC, DEV(NIC, "driver/unbind"));
+	g_autofree gchar *said = g_strdup_printf("hostdev-hook: fault injection: SIGKILL %s mutation 2: %s\n",
+						 kill_cases[i].name, what);
+	g_autofree gchar *driver = NULL;
+	int status = run_child(fx, kill_cases[i].spec, nic_to_vfio, &err);
+
+	g_assert_true(WIFSIGNALED(status));
+	g_assert_cmpint(WTERMSIG(status), ==, SIGKILL);
+	g_assert_cmpstr(err, ==, said);
+	assert_override(fx, NIC, "vfio-pci");
+	driver = driver_of(fx, NIC);
+	g_assert_cmpstr(driver, ==, kill_cases[i].driver);
+}
+
+/* count: nothing fails, and at exit stderr says how many points passed */
+static void
+test_fault_knob_count(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *err = NULL;
+	int status = run_child(fx, "count", nic_to_vfio, &err);
+
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, EXIT_SUCCESS);
+	g_assert_cmpstr(err, ==, "hostdev-hook: fault injection: 3 mutation points\n");
+	assert_override(fx, NIC, "vfio-pci");
+}
+
+#define THREADS		  4
+#define WRITES_PER_THREAD 250
+
+static gboolean
+discard_write(const char *relpath, const char *value, gpointer user_data, GError **error)
+{
+	return TRUE;
+}
+
+static gpointer
+write_many(gpointer data)
+{
+	HdSysfs *sysfs = data;
+
+	for (guint i = 0; i < WRITES_PER_THREAD; i++)
+		g_assert_true(hd_sysfs_write(sysfs, DEV(NIC, "driver_override"), "vfio-pci", NULL));
+	return NULL;
+}
+
+/* the engine's threads share the counter: none is lost */
+static void
+writes_from_threads(Fixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdSysfs) sysfs = hd_sysfs_new(mock_sysfs_get_root(fx->ms), &error);
+	GThread *threads[THREADS];
+
+	g_assert_no_error(error);
+	hd_sysfs_set_write_func(sysfs, discard_write, NULL);
+	for (guint i = 0; i < THREADS; i++)
+		threads[i] = g_thread_new("writer", write_many, sysfs);
+	for (guint i = 0; i < THREADS; i++)
+		g_thread_join(threads[i]);
+}
+
+static void
+test_fault_knob_threads(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *said =
+		g_strdup_printf("hostdev-hook: fault injection: %u mutation points\n", THREADS * WRITES_PER_THREAD);
+	int status = run_child(fx, "count", writes_from_threads, &err);
+
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpstr(err, ==, said);
+}
+
+/* a unit test's kernel reached through another HdSysfs (as the plugins'
+ * crash fixtures layer it) makes its write part of the outer one */
+static gboolean
+write_through(const char *relpath, const char *value, gpointer user_data, GError **error)
+{
+	HdSysfs *inner = user_data;
+
+	return hd_sysfs_write(inner, relpath, value, error);
+}
+
+static void
+test_fault_knob_nested(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdSysfs) outer = hd_sysfs_new(mock_sysfs_get_root(fx->ms), &error);
+
+	g_assert_no_error(error);
+	hd_sysfs_set_write_func(outer, write_through, fx->ctx->sysfs);
+	fault_knob_set("fail:2");
+	g_assert_true(hd_sysfs_write(outer, DEV(NIC, "driver_override"), "vfio-pci", &error));
+	g_assert_no_error(error);
+	g_assert_false(hd_sysfs_write(outer, DEV(NIC, "driver/unbind"), NIC, &error));
+	g_assert_error(error, HD_ERROR, (gint)hd_error_from_errno(EIO));
+	g_assert_nonnull(strstr(error->message, "fault injected at mutation 2: "));
+	fault_knob_set(NULL);
+	assert_driver(fx, NIC, "e1000e");
+}
+
+static const char *const invalid_specs[] = {"kill", "kill:", "kill:0", "kill:x", "fail:-1", "kill-after:2x",
+					    "crash:1", "Count"};
+
+/* anything else fails the first write, naming the value: a misspelt knob
+ * must not pass for a clean run */
+static void
+test_fault_knob_invalid(Fixture *fx, gconstpointer data)
+{
+	static const char *const no_writes[] = {NULL};
+
+	for (guint i = 0; i < G_N_ELEMENTS(invalid_specs); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *what = point_named(fx, "vfio-pci", DEV(NIC, "driver_override"));
+		g_autofree gchar *message =
+			g_strdup_printf("fault injection: HOSTDEV_HOOK_FAULT='%s' is not fail:N, kill:N, kill-after:N or "
+					"count, so mutation 1 (%s) was not made; fix or unset it",
+					invalid_specs[i], what);
+
+		fault_knob_set(invalid_specs[i]);
+		g_assert_true(hd_fault_injection_active());
+		g_assert_false(hd_sysfs_write(fx->ctx->sysfs, DEV(NIC, "driver_override"), "vfio-pci", &error));
+		g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+		g_assert_cmpstr(error->message, ==, message);
+	}
+	fault_knob_set(NULL);
+	assert_writes(fx, no_writes);
+	assert_override(fx, NIC, "(null)");
 }
 
 /* ---- a sequence and its inverse leave the host as it was ----------------- */
@@ -2121,6 +2369,12 @@ main(int argc, char **argv)
 	TEST_ADD_CASES("/mock-sysfs/refused", refused_cases, test_refused);
 	TEST_ADD("/mock-sysfs/fault/nth-write", test_fault_nth_write);
 	TEST_ADD("/mock-sysfs/fault/in-sequence", test_fault_in_sequence);
+	TEST_ADD("/mock-sysfs/fault-knob/fail", test_fault_knob_fail);
+	TEST_ADD_CASES("/mock-sysfs/fault-knob/kill", kill_cases, test_fault_knob_kill);
+	TEST_ADD("/mock-sysfs/fault-knob/count", test_fault_knob_count);
+	TEST_ADD("/mock-sysfs/fault-knob/threads", test_fault_knob_threads);
+	TEST_ADD("/mock-sysfs/fault-knob/nested", test_fault_knob_nested);
+	TEST_ADD("/mock-sysfs/fault-knob/invalid", test_fault_knob_invalid);
 	TEST_ADD_CASES("/mock-sysfs/inverse", inverse_cases, test_inverse);
 	TEST_ADD("/mock-sysfs/module/load", test_module_load);
 	g_test_add_func("/mock-sysfs/module/load-binds-override", test_module_load_binds_override);

@@ -341,8 +341,8 @@ hd_vfconfig_explain(GError **error, GError *local, const HdVfconfigTarget *targe
 
 /* one setting; a MAC the driver answers EBUSY to is retried, boundedly */
 static gboolean
-hd_vfconfig_write(const HdVfconfigTarget *target, guint i, const HdVfState *state, const char *verb,
-		  GError **error)
+hd_vfconfig_write_retrying(const HdVfconfigTarget *target, guint i, const HdVfState *state, const char *verb,
+			   GError **error)
 {
 	HdVfAttr attr = hd_vfconfig_attrs[i].attr;
 
@@ -365,6 +365,35 @@ hd_vfconfig_write(const HdVfconfigTarget *target, guint i, const HdVfState *stat
 		}
 		g_usleep(HD_VFCONFIG_MAC_RETRY_MS * 1000);
 	}
+}
+
+/* one setting, one mutation point of the tests' fault injection however
+ * many tries the driver makes it take */
+static gboolean
+hd_vfconfig_write(const HdVfconfigTarget *target, guint i, const HdVfState *state, const char *verb,
+		  GError **error)
+{
+	gboolean ok;
+
+	if (!hd_fault_point(error, "netlink: %s %s of VF %u of %s", verb, hd_vfconfig_attrs[i].name, target->vf,
+			    target->netdev))
+		return FALSE;
+	ok = hd_vfconfig_write_retrying(target, i, state, verb, error);
+	hd_fault_point_done();
+	return ok;
+}
+
+/* the PF's link up or down: a mutation point too */
+static gboolean
+hd_vfconfig_set_link(const HdVfconfigTarget *target, gboolean up, GError **error)
+{
+	gboolean ok;
+
+	if (!hd_fault_point(error, "netlink: set %s %s", target->netdev, up ? "up" : "down"))
+		return FALSE;
+	ok = target->ops->link_set_up(target->data, target->ifindex, up, error);
+	hd_fault_point_done();
+	return ok;
 }
 
 /* each setting asked for that differs, recorded before it is written */
@@ -417,7 +446,7 @@ hd_vfconfig_pf_link(HdContext *ctx, const HdDevice *dev, HdEntry *entry, const H
 		return TRUE;
 	if (!hd_entry_step(entry, "pf-up", error))
 		return FALSE;
-	if (target->ops->link_set_up(target->data, target->ifindex, TRUE, &local))
+	if (hd_vfconfig_set_link(target, TRUE, &local))
 		return TRUE;
 	g_propagate_prefixed_error(error, g_steal_pointer(&local), "PF %s (%s): cannot bring it up for libvirt: ",
 				   target->netdev, target->pf);
@@ -484,6 +513,19 @@ hd_vfconfig_target_of_entry(HdContext *ctx, const HdEntry *entry, HdVfconfigTarg
 	return FALSE;
 }
 
+/* has the entry marked any setting as written? */
+static gboolean
+hd_vfconfig_changed_any(const HdEntry *entry)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(hd_vfconfig_attrs); i++) {
+		g_autofree gchar *key = hd_vfconfig_changed_key(i);
+
+		if (hd_entry_get_bool(entry, key))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /*
  * Each setting changed that is not as it was, newest first.  One the write
  * of which failed, or a crash came before, is as it was already, and is
@@ -497,6 +539,10 @@ hd_vfconfig_restore_vf(const HdEntry *entry, const HdVfconfigTarget *target, GEr
 	HdVfState original;
 	HdVfState now;
 
+	/* a crash while the PF's link came up, before the VF was read, left no
+	 * originals, and needs none: every setting is marked before its write */
+	if (!hd_vfconfig_changed_any(entry))
+		return TRUE;
 	if (!hd_vfconfig_load(entry, &original, error))
 		return FALSE;
 	if (!target->ops->vf_get(target->data, target->ifindex, target->vf, &now, &read_error)) {
@@ -536,7 +582,7 @@ hd_vfconfig_restore_link(HdContext *ctx, const HdEntry *entry, const HdVfconfigT
 	if (sharers > 0)
 		return TRUE;
 	if (target->ops->link_get_up(target->data, target->ifindex, &up, &local) &&
-	    (!up || target->ops->link_set_up(target->data, target->ifindex, FALSE, &local)))
+	    (!up || hd_vfconfig_set_link(target, FALSE, &local)))
 		return TRUE;
 	g_propagate_prefixed_error(error, g_steal_pointer(&local), "PF %s (%s): cannot put it down again: ",
 				   target->netdev, target->pf);

@@ -607,16 +607,15 @@ test_rollback(VfFixture *fx, gconstpointer data)
 	assert_as_before(fx);
 }
 
-/* the process dies before its @nth change: the journal it leaves is enough
- * for release to put everything back */
+/* the process dies before its @nth change of a prepare of @devices: the
+ * journal it leaves is enough for release to put everything back */
 static void
-test_crash(VfFixture *fx, gconstpointer data)
+crash_and_release(VfFixture *fx, const char *metadata, const char *devices, guint nth)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_assert_cmpuint(count_changes(fx), ==, EVERY_CHANGE_COUNT);
-	fx->crash.die_at = GPOINTER_TO_UINT(data);
-	g_assert_false(plugin_prepare(&fx->base, "kvm", "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1, &error));
+	fx->crash.die_at = nth;
+	g_assert_false(plugin_prepare(&fx->base, "kvm", "guest", metadata, devices, &error));
 	g_assert_true(fx->crash.dead);
 	g_assert_nonnull(fx->crash.left);
 	g_test_message("killed before change %u, journal:\n%s", fx->crash.die_at, fx->crash.left);
@@ -628,6 +627,102 @@ test_crash(VfFixture *fx, gconstpointer data)
 
 	plugin_release_ok(&fx->base, "guest");
 	g_assert_false(g_file_test(fx->crash.journal, G_FILE_TEST_EXISTS));
+	assert_as_before(fx);
+}
+
+static void
+test_crash(VfFixture *fx, gconstpointer data)
+{
+	g_assert_cmpuint(count_changes(fx), ==, EVERY_CHANGE_COUNT);
+	crash_and_release(fx, SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1, GPOINTER_TO_UINT(data));
+}
+
+/* a hostdev interface: autoprobe, numvfs, override, probe, the PF's link
+ * up (before the VF's settings are read and recorded), trust */
+#define INTERFACE_CHANGE_COUNT 6
+
+static void
+test_crash_interface(VfFixture *fx, gconstpointer data)
+{
+	fx->crash.changes = 0;
+	plugin_prepare_ok(&fx->base, "count", SETTINGS(VF0, "trust='yes'"), INTERFACE_AT("no", "0x10", "0"));
+	g_assert_cmpuint(fx->crash.changes, ==, INTERFACE_CHANGE_COUNT);
+	plugin_release_ok(&fx->base, "count");
+	assert_as_before(fx);
+	fx->crash.changes = 0;
+	g_ptr_array_set_size(fx->net.log, 0);
+	crash_and_release(fx, SETTINGS(VF0, "trust='yes'"), INTERFACE_AT("no", "0x10", "0"), GPOINTER_TO_UINT(data));
+}
+
+/* ---- the tests' fault injection (HOSTDEV_HOOK_FAULT) counts netlink too ----- */
+
+/* each of the EVERY_CHANGE_COUNT changes, as the knob names it: a sysfs
+ * write of @value to @relpath, or @netlink */
+static const struct {
+	const char *value;
+	const char *relpath;
+	const char *netlink;
+} every_change[EVERY_CHANGE_COUNT] = {
+	{"0", "bus/pci/devices/" PF "/sriov_drivers_autoprobe", NULL},
+	{"2", "bus/pci/devices/" PF "/sriov_numvfs", NULL},
+	{"vfio-pci", "bus/pci/devices/" VF1 "/driver_override", NULL},
+	{VF1, "bus/pci/drivers_probe", NULL},
+	{NULL, NULL, "netlink: set mac of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set vlan of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set tx-rate of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set spoofchk of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set trust of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set link-state of VF 1 of " PF_NETDEV},
+	{NULL, NULL, "netlink: set query-rss of VF 1 of " PF_NETDEV},
+};
+
+static gchar *
+every_change_named(VfFixture *fx, guint nth)
+{
+	if (every_change[nth - 1].netlink != NULL)
+		return g_strdup(every_change[nth - 1].netlink);
+	return g_strdup_printf("write '%s' to %s/%s", every_change[nth - 1].value, mock_sysfs_get_root(fx->base.ms),
+			       every_change[nth - 1].relpath);
+}
+
+static void
+fault_knob_set(const char *spec)
+{
+	if (spec != NULL)
+		g_setenv("HOSTDEV_HOOK_FAULT", spec, TRUE);
+	else
+		g_unsetenv("HOSTDEV_HOOK_FAULT");
+	hd_fault_reset();
+}
+
+/* HOSTDEV_HOOK_FAULT=fail:N fails the Nth of the changes the fixture's own
+ * counter sees, sysfs and netlink alike, with the knob's message; the
+ * rollback puts everything back; fail:12 fails none: there are no more */
+static void
+test_fault_knob(VfFixture *fx, gconstpointer data)
+{
+	guint nth = GPOINTER_TO_UINT(data);
+	g_autofree gchar *spec = g_strdup_printf("fail:%u", nth);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpuint(count_changes(fx), ==, EVERY_CHANGE_COUNT);
+	fault_knob_set(spec);
+	if (nth > EVERY_CHANGE_COUNT) {
+		plugin_prepare_ok(&fx->base, "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1);
+		fault_knob_set(NULL);
+		plugin_release_ok(&fx->base, "guest");
+	} else {
+		g_autofree gchar *what = every_change_named(fx, nth);
+		g_autofree gchar *expected =
+			g_strdup_printf("fault injected at mutation %u: %s: %s", nth, what, g_strerror(EIO));
+
+		g_assert_false(
+			plugin_prepare(&fx->base, "kvm", "guest", SETTINGS(VF1, EVERY_SETTING), HOSTDEV_VF1, &error));
+		fault_knob_set(NULL);
+		g_test_message("mutation %u failed: %s", nth, error->message);
+		g_assert_nonnull(strstr(error->message, expected));
+		g_assert_cmpuint(plugin_log_count("WARNING", "rollback " VF1), ==, 1);
+	}
 	assert_as_before(fx);
 }
 
@@ -655,6 +750,14 @@ main(int argc, char **argv)
 		g_autofree gchar *crash = g_strdup_printf("/vfconfig/crash/before-change-%u", n);
 		ADD(rollback, test_rollback, GUINT_TO_POINTER(n));
 		ADD(crash, test_crash, GUINT_TO_POINTER(n));
+	}
+	for (guint n = 1; n <= INTERFACE_CHANGE_COUNT; n++) {
+		g_autofree gchar *path = g_strdup_printf("/vfconfig/crash/interface/before-change-%u", n);
+		ADD(path, test_crash_interface, GUINT_TO_POINTER(n));
+	}
+	for (guint n = 1; n <= EVERY_CHANGE_COUNT + 1; n++) {
+		g_autofree gchar *path = g_strdup_printf("/vfconfig/fault-knob/fail-%u", n);
+		ADD(path, test_fault_knob, GUINT_TO_POINTER(n));
 	}
 	return g_test_run();
 }

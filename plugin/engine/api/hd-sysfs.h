@@ -37,3 +37,38 @@ gchar *hd_sysfs_read(HdSysfs *sysfs, const char *relpath, GError **error);
 gboolean hd_sysfs_write(HdSysfs *sysfs, const char *relpath, const char *value, GError **error);
 gchar *hd_sysfs_read_link_name(HdSysfs *sysfs, const char *relpath, GError **error);
 GPtrArray *hd_sysfs_list(HdSysfs *sysfs, const char *relpath, GError **error);
+
+/*
+ * Fault injection, for the tests that must reach every mutation point of a
+ * prepare or a release on a real kernel.  Only a build with tests
+ * (meson -Dtests=true defines HD_FAULT_INJECTION) has it, and libvirt runs
+ * hooks with a scrubbed environment; without it every call below does
+ * nothing.  HOSTDEV_HOOK_FAULT says what happens at the process's Nth
+ * mutation of the host, a sysfs write or a netlink change, counted from 1
+ * on one counter for the whole process:
+ *
+ *   fail:N        the Nth fails with EIO, as if the kernel refused it
+ *   kill:N        the process SIGKILLs itself just before the Nth
+ *   kill-after:N  ... just after the Nth returned, whatever it returned,
+ *                 before anything else (a journal step) is recorded
+ *   count         nothing fails; at exit, stderr says how many there were
+ *
+ * A kill first prints the point on stderr ("hostdev-hook: fault
+ * injection: SIGKILL before mutation 3: write 'vfio-pci' to ...").  Any
+ * other value fails the first mutation, naming the value, so that a
+ * misspelt knob cannot pass for a clean run.
+ *
+ * The counter is atomic, but N names the same point on every run only if
+ * mutations happen in the same order: while the knob is set the engine
+ * runs its units one at a time (hd_fault_injection_active()).
+ */
+
+/* before each mutation: FALSE with an HD_ERROR when the knob fails this one
+ * (and never returns when it kills); @format describes the mutation */
+gboolean hd_fault_point(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* after the mutation this thread's last hd_fault_point() admitted returned */
+void hd_fault_point_done(void);
+/* is HOSTDEV_HOOK_FAULT set (in a build that honours it)? */
+gboolean hd_fault_injection_active(void);
+/* tests: read HOSTDEV_HOOK_FAULT again and count from 0 */
+void hd_fault_reset(void);

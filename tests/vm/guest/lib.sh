@@ -239,3 +239,153 @@ expect_restored() {
 hd_meta() {
     echo "<hd:hostdev-hook xmlns:hd='urn:hostdev-hook:1'>$*</hd:hostdev-hook>"
 }
+
+# ---- crash points: the test build's HOSTDEV_HOOK_FAULT --------------------
+#
+# The hook in the build directory honours HOSTDEV_HOOK_FAULT (see
+# plugin/engine/api/hd-sysfs.h): kill:N and kill-after:N SIGKILL it just
+# before or just after its Nth change to the host (a sysfs write or a
+# netlink change), count makes it say at exit how many it made.  A
+# scenario sets crash_domain and crash_xml (the domain and its XML file),
+# defines crash_state (prints the state to compare, one "FIELD VALUE" line
+# per field, FIELD without spaces), and calls crash_sweep.
+# shellcheck disable=SC2154 # crash_domain and crash_xml are the scenario's
+
+# crash_hook OPERATION SUB-OPERATION: the crash domain's hook call, which
+# must succeed
+crash_hook() {
+    hook "$crash_domain" "$1" "$2" < "$crash_xml" || fail "$crash_domain: $1 $2 failed: $HOOK_ERR"
+}
+
+# crash_points OPERATION SUB-OPERATION: run that hook call once with
+# HOSTDEV_HOOK_FAULT=count (which changes nothing of what it does); the
+# number of mutation points it passed is then in CRASH_POINTS
+crash_points() {
+    local status=0
+    HOSTDEV_HOOK_FAULT=count "$HOOK" "$crash_domain" "$1" "$2" - < "$crash_xml" > /dev/null 2> /tmp/crash.err ||
+        status=$?
+    [ "$status" -eq 0 ] || fail "$crash_domain: $1 $2 with HOSTDEV_HOOK_FAULT=count failed: $(cat /tmp/crash.err)"
+    CRASH_POINTS=$(sed -n 's/^hostdev-hook: fault injection: \([0-9]*\) mutation points$/\1/p' /tmp/crash.err)
+    [ -n "$CRASH_POINTS" ] || fail "$crash_domain: $1 $2 did not report its mutation points: $(cat /tmp/crash.err)"
+}
+
+# crash_killed SPEC OPERATION SUB-OPERATION: the hook call with
+# HOSTDEV_HOOK_FAULT=SPEC must die of SIGKILL at that point; CRASH_KILL is
+# what it said before it died ("SIGKILL before mutation 3: write ...")
+crash_killed() {
+    local status=0 n="${1#*:}" when
+    HOSTDEV_HOOK_FAULT=$1 "$HOOK" "$crash_domain" "$2" "$3" - < "$crash_xml" > /dev/null 2> /tmp/crash.err ||
+        status=$?
+    CRASH_KILL=$(sed -n 's/^hostdev-hook: fault injection: //p' /tmp/crash.err)
+    [ "$status" -eq 137 ] ||
+        fail "$crash_domain: $2 $3 with HOSTDEV_HOOK_FAULT=$1 exited $status, not killed by SIGKILL (137): $(cat /tmp/crash.err)"
+    case $1 in
+        kill-after:*) when=after ;;
+        *) when=before ;;
+    esac
+    case $CRASH_KILL in
+        "SIGKILL $when mutation $n: "*) ;;
+        *) fail "$crash_domain: $2 $3 with HOSTDEV_HOOK_FAULT=$1 died elsewhere: '$CRASH_KILL'" ;;
+    esac
+}
+
+# journal_steps DOMAIN: the domain's journal as "ADDRESS PHASE STEP" per entry
+journal_steps() {
+    local journal
+    journal=$(journal_of "$1")
+    if [ ! -e "$journal" ]; then
+        echo "none"
+        return 0
+    fi
+    sed -n 's/^ *"\(address\|phase\|step\)" : "\(.*\)",*$/\2/p' "$journal" | xargs
+}
+
+# crash_state_of BDF...: the driver and driver_override of each function,
+# and the journals of the state directory
+crash_state_of() {
+    local bdf override journal journals=""
+    for bdf in "$@"; do
+        echo "$bdf/driver $(pci_driver "$bdf")"
+        read -r override < "$(pci_dev "$bdf")/driver_override"
+        echo "$bdf/driver_override $override"
+    done
+    for journal in "$HOSTDEV_HOOK_STATE_DIR"/*.journal; do
+        [ ! -e "$journal" ] || journals="$journals ${journal##*/}"
+    done
+    echo "journals${journals:- none}"
+}
+
+# crash_expect_state BEFORE WHERE: crash_state shows the snapshot in file
+# BEFORE again, or the scenario fails naming WHERE and each field that
+# differs
+crash_expect_state() {
+    crash_state > /tmp/crash.now
+    cmp -s "$1" /tmp/crash.now && return 0
+    fail "$2: not restored: $(awk '
+        NR == FNR { was[$1] = substr($0, length($1) + 2); next }
+        { now[$1] = substr($0, length($1) + 2) }
+        END {
+            for (f in was)
+                if (!(f in now)) printf "%s was \"%s\", now gone; ", f, was[f]
+                else if (was[f] != now[f]) printf "%s was \"%s\", now \"%s\"; ", f, was[f], now[f]
+            for (f in now)
+                if (!(f in was)) printf "%s was not there, now \"%s\"; ", f, now[f]
+        }' "$1" /tmp/crash.now)"
+}
+
+# crash_recover HOW WHERE: after a kill, `hostdevctl recover` (HOW
+# "recover"), or the domain's next start (HOW "next start": a prepare,
+# which first undoes what the journal left, then a release)
+crash_recover() {
+    case $1 in
+        recover)
+            "$HOSTDEVCTL" recover "$crash_domain" > /tmp/crash.err 2>&1 ||
+                fail "$2: hostdevctl recover failed: $(cat /tmp/crash.err)"
+            ;;
+        *)
+            hook "$crash_domain" prepare begin < "$crash_xml" || fail "$2: the next prepare failed: $HOOK_ERR"
+            hook "$crash_domain" release end < "$crash_xml" || fail "$2: the next release failed: $HOOK_ERR"
+            ;;
+    esac
+}
+
+# crash_sweep OPERATION MIN SPEC...: every mutation point of the crash
+# domain's OPERATION (prepare or release), counted from a clean run, which
+# must have at least MIN; for each point N and each SPEC (kill,
+# kill-after): a release is preceded by a clean prepare; the hook is killed
+# at N; the host is recovered by `hostdevctl recover` or by the next
+# start, alternating with N and SPEC so that each point meets both when
+# both SPECs are swept; and crash_state must be what it was before.
+crash_sweep() {
+    local op="$1" min="$2" sub=begin points n spec how where done=0 started
+    shift 2
+    [ "$op" = prepare ] || sub=end
+    started=$(date +%s)
+    crash_state > /tmp/crash.before
+    say "before: $(xargs < /tmp/crash.before)"
+    [ "$op" = prepare ] || crash_hook prepare begin
+    crash_points "$op" "$sub"
+    points=$CRASH_POINTS
+    [ "$op" = release ] || crash_hook release end
+    crash_expect_state /tmp/crash.before "a clean $op and its undoing"
+    [ "$points" -ge "$min" ] || fail "$op of $crash_domain: $points mutation points, expected at least $min"
+    say "$op of $crash_domain: $points mutation points, each killed with: $*"
+    for spec in "$@"; do
+        n=1
+        while [ "$n" -le "$points" ]; do
+            [ "$op" = prepare ] || crash_hook prepare begin
+            crash_killed "$spec:$n" "$op" "$sub"
+            case "$spec:$((n % 2))" in
+                kill:1 | kill-after:0) how=recover ;;
+                *) how="next start" ;;
+            esac
+            where="$op killed $CRASH_KILL; journal: $(journal_steps "$crash_domain"); recovered by $how"
+            say "$where"
+            crash_recover "$how" "$where"
+            crash_expect_state /tmp/crash.before "$where (after $done points restored)"
+            done=$((done + 1))
+            n=$((n + 1))
+        done
+    done
+    echo "crash points: $done of $((points * $#)) restored ($op, $points points x $*, $(($(date +%s) - started)) s)"
+}

@@ -1,0 +1,11 @@
+#!/bin/sh
+# Every crash point of a vfio-pci prepare on a real kernel (issue #11, R1),
+# for crash.lib's domain of four functions, one IOMMU group of two among
+# them: the prepare is SIGKILLed before each of its sysfs writes in turn
+# (HOSTDEV_HOOK_FAULT=kill:N, test builds only), and `hostdevctl recover` or
+# the next start, alternately, must give every function back its driver and
+# driver_override, and leave no journal.
+. "$VMTEST_LIB"
+. "$VMTEST_SOURCE_DIR/tests/vm/scenarios/kvm/crash.lib"
+
+crash_sweep prepare "$crash_min_prepare" kill
