@@ -31,9 +31,9 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	ctx->libvirt_run_dir = g_strdup("/run/libvirt");
 	ctx->max_workers = HD_CONTEXT_MAX_WORKERS;
 #ifdef HD_FAULT_INJECTION
-	/* units one at a time, so that the Nth write names the same point on
-	 * every run (hd_sysfs_fault()) */
-	if (g_getenv("HOSTDEV_HOOK_FAULT") != NULL)
+	/* units one at a time, so that the Nth mutation names the same point
+	 * on every run (hd-sysfs.c) */
+	if (hd_fault_injection_active())
 		ctx->max_workers = 1;
 #endif
 	g_mutex_init(&ctx->shared_lock);
