@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hd-log.h"
 #include "hostdevctl-virt.h"
 #include "hostdevctl.h"
 
@@ -87,13 +86,8 @@ hdctl_attach(int argc, char **argv)
 	    "if libvirt refuses, it is put back as it was.";
 	g_auto(HdctlCommon) common = {0};
 	g_auto(HdctlVirtOptions) options = {0};
-	g_auto(HdctlVirtDomain) vd = {0};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(HdDomain) domain = NULL;
-	g_autoptr(HdDomain) device = NULL;
-	g_autofree gchar *xml = NULL;
-	HdctlScope scope;
-	gsize len = 0;
+	g_auto(HdctlVirtRequest) req = {0};
+	int status;
 	const GOptionEntry entries[] = {
 		{"connect", 'c', 0, G_OPTION_ARG_STRING, &options.uri,
 		 "libvirt URI (default: libvirt's own, e.g. LIBVIRT_DEFAULT_URI)", "URI"},
@@ -111,25 +105,10 @@ hdctl_attach(int argc, char **argv)
 		fprintf(stderr, "hostdevctl: attach: expected DOMAIN and FILE.xml\n");
 		return 2;
 	}
-	if (!hdctl_scope_check_options(options.live, options.config, options.current, &error)) {
-		hdctl_report_error("attach", error);
-		return 2;
-	}
-	xml = hdctl_hotplug_read_device(argv[2], &len, &error);
-	if (xml == NULL)
-		return hdctl_report_error(argv[2], error);
-	/* the engine's actions go where the hook's go; stderr stays one line */
-	hd_log_use_system_log("hostdevctl");
-	if (!hdctl_virt_open(&vd, options.uri, argv[1], &error))
-		return hdctl_report_error(argv[1], error);
-	domain = hdctl_virt_read_domain(&vd, &error);
-	if (domain == NULL)
-		return hdctl_report_error(vd.name, error);
-	device = hd_domain_parse_device(domain, xml, len, &error);
-	if (device == NULL || !hdctl_hotplug_check_requests(device, &error) ||
-	    !hdctl_scope_resolve(options.live, options.config, vd.running, vd.name, &scope, &error))
-		return hdctl_report_error(vd.name, error);
-	if (!scope.live)
-		return hdctl_attach_config(&vd, &scope, device, xml);
-	return hdctl_attach_live(&common, &vd, &scope, g_steal_pointer(&device), xml);
+	status = hdctl_virt_open_request("attach", &options, argv[1], argv[2], &req);
+	if (status >= 0)
+		return status;
+	if (!req.scope.live)
+		return hdctl_attach_config(&req.vd, &req.scope, req.device, req.xml);
+	return hdctl_attach_live(&common, &req.vd, &req.scope, g_steal_pointer(&req.device), req.xml);
 }

@@ -136,13 +136,8 @@ hdctl_detach(int argc, char **argv)
 	    "domain's release would.";
 	g_auto(HdctlCommon) common = {0};
 	g_auto(HdctlVirtOptions) options = {.timeout_s = HDCTL_DETACH_TIMEOUT_S};
-	g_auto(HdctlVirtDomain) vd = {0};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(HdDomain) live = NULL;
-	g_autoptr(HdDomain) device = NULL;
-	g_autofree gchar *xml = NULL;
-	HdctlScope scope;
-	gsize len = 0;
+	g_auto(HdctlVirtRequest) req = {0};
+	int status;
 	const GOptionEntry entries[] = {
 		{"connect", 'c', 0, G_OPTION_ARG_STRING, &options.uri,
 		 "libvirt URI (default: libvirt's own, e.g. LIBVIRT_DEFAULT_URI)", "URI"},
@@ -165,25 +160,11 @@ hdctl_detach(int argc, char **argv)
 		fprintf(stderr, "hostdevctl: detach: --timeout %d: expected 0 to 3600 seconds\n", options.timeout_s);
 		return 2;
 	}
-	if (!hdctl_scope_check_options(options.live, options.config, options.current, &error)) {
-		hdctl_report_error("detach", error);
-		return 2;
-	}
-	xml = hdctl_hotplug_read_device(argv[2], &len, &error);
-	if (xml == NULL)
-		return hdctl_report_error(argv[2], error);
-	hd_log_use_system_log("hostdevctl");
-	if (!hdctl_virt_open(&vd, options.uri, argv[1], &error))
-		return hdctl_report_error(argv[1], error);
-	live = hdctl_virt_read_domain(&vd, &error);
-	if (live == NULL)
-		return hdctl_report_error(vd.name, error);
-	device = hd_domain_parse_device(live, xml, len, &error);
-	if (device == NULL || !hdctl_hotplug_check_requests(device, &error) ||
-	    !hdctl_scope_resolve(options.live, options.config, vd.running, vd.name, &scope, &error))
-		return hdctl_report_error(vd.name, error);
-	if (!scope.live)
-		return hdctl_detach_config(&vd, &scope, device, xml);
-	return hdctl_detach_live(&common, &vd, &scope, g_steal_pointer(&live), g_steal_pointer(&device), xml,
-				 (guint)options.timeout_s);
+	status = hdctl_virt_open_request("detach", &options, argv[1], argv[2], &req);
+	if (status >= 0)
+		return status;
+	if (!req.scope.live)
+		return hdctl_detach_config(&req.vd, &req.scope, req.device, req.xml);
+	return hdctl_detach_live(&common, &req.vd, &req.scope, g_steal_pointer(&req.domain),
+				 g_steal_pointer(&req.device), req.xml, (guint)options.timeout_s);
 }

@@ -8,6 +8,8 @@
 #include <libvirt/virterror.h>
 
 #include "hd-error.h"
+#include "hd-log.h"
+#include "hostdevctl.h"
 
 /* how often the live XML is read while a guest lets a device go */
 #define HDCTL_VIRT_POLL_US (200 * G_TIME_SPAN_MILLISECOND)
@@ -176,4 +178,43 @@ hdctl_virt_wait_removed(HdctlVirtDomain *vd, const HdAddress *addr, guint timeou
 	message = hdctl_hotplug_timeout_message(vd->name, bdf, timeout_s);
 	g_set_error_literal(error, HD_ERROR, HD_ERROR_TIMED_OUT, message);
 	return FALSE;
+}
+
+void
+hdctl_virt_request_clear(HdctlVirtRequest *req)
+{
+	hdctl_virt_domain_clear(&req->vd);
+	g_clear_pointer(&req->domain, hd_domain_free);
+	g_clear_pointer(&req->device, hd_domain_free);
+	g_clear_pointer(&req->xml, g_free);
+}
+
+int
+hdctl_virt_open_request(const char *command,
+			const HdctlVirtOptions *options,
+			const char *domain,
+			const char *file,
+			HdctlVirtRequest *req)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!hdctl_scope_check_options(options->live, options->config, options->current, &error)) {
+		hdctl_report_error(command, error);
+		return 2;
+	}
+	req->xml = hdctl_hotplug_read_device(file, &req->len, &error);
+	if (req->xml == NULL)
+		return hdctl_report_error(file, error);
+	/* the engine's actions go where the hook's go; stderr stays one line */
+	hd_log_use_system_log("hostdevctl");
+	if (!hdctl_virt_open(&req->vd, options->uri, domain, &error))
+		return hdctl_report_error(domain, error);
+	req->domain = hdctl_virt_read_domain(&req->vd, &error);
+	if (req->domain == NULL)
+		return hdctl_report_error(req->vd.name, error);
+	req->device = hd_domain_parse_device(req->domain, req->xml, req->len, &error);
+	if (req->device == NULL || !hdctl_hotplug_check_requests(req->device, &error) ||
+	    !hdctl_scope_resolve(options->live, options->config, req->vd.running, req->vd.name, &req->scope, &error))
+		return hdctl_report_error(req->vd.name, error);
+	return -1;
 }

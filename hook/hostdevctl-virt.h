@@ -36,6 +36,29 @@ typedef struct {
 void hdctl_virt_domain_clear(HdctlVirtDomain *vd);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdctlVirtDomain, hdctl_virt_domain_clear)
 
+/* what attach and detach work on */
+typedef struct {
+	HdctlVirtDomain vd;
+	HdDomain *domain; /* as libvirt has it now */
+	HdDomain *device; /* FILE.xml's device, as the domain's */
+	gchar *xml;
+	gsize len;
+	HdctlScope scope;
+} HdctlVirtRequest;
+
+void hdctl_virt_request_clear(HdctlVirtRequest *req);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdctlVirtRequest, hdctl_virt_request_clear)
+
+/* what attach and detach start with: FILE.xml read, the domain found
+ * through libvirt, the device parsed as that domain's, and the scope the
+ * flags and the domain's state give.  -1 when all is there; else the
+ * exit status, the error reported on stderr. */
+int hdctl_virt_open_request(const char *command,
+			    const HdctlVirtOptions *options,
+			    const char *domain,
+			    const char *file,
+			    HdctlVirtRequest *req);
+
 /* connect to @uri (NULL: libvirt's default) and find the domain by name or UUID */
 gboolean hdctl_virt_open(HdctlVirtDomain *vd, const char *uri, const char *domain, GError **error);
 /* the domain as libvirt has it now: running, or as defined */
