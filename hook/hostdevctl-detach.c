@@ -14,7 +14,6 @@
 
 #include "hd-device.h"
 #include "hd-journal.h"
-#include "hd-log.h"
 #include "hostdevctl-virt.h"
 #include "hostdevctl.h"
 
