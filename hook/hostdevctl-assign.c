@@ -105,26 +105,6 @@ hdctl_list_assignable(int argc, char **argv)
 	    "List the devices the host holds on a stub for domains (bound at boot, or by hostdevctl "
 	    "assign): owner, driver, original driver and the domain using each, and the PFs whose VFs "
 	    "boot created.";
-	g_auto(HdctlCommon) common = {0};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(HdContext) ctx = NULL;
-	g_autofree gchar *output = NULL;
-	gboolean json = FALSE;
-	const GOptionEntry entries[] = {
-		{"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
-		{NULL},
-	};
 
-	if (!hdctl_parse_options("list-assignable", NULL, summary, entries, &common, &argc, &argv))
-		return EXIT_FAILURE;
-	ctx = hdctl_common_open(&common, &error);
-	if (ctx == NULL)
-		return hdctl_report_error("list-assignable", error);
-	output = hd_admin_list_assignable(ctx, json, &error);
-	if (output == NULL)
-		return hdctl_report_error("list-assignable", error);
-	fputs(output, stdout);
-	if (json)
-		fputc('\n', stdout);
-	return EXIT_SUCCESS;
+	return hdctl_print_report("list-assignable", summary, hd_admin_list_assignable, argc, argv);
 }

@@ -98,6 +98,33 @@ hdctl_parse_options(const char *command,
 	return FALSE;
 }
 
+int
+hdctl_print_report(const char *command, const char *summary, HdctlReportFunc report, int argc, char **argv)
+{
+	g_auto(HdctlCommon) common = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdContext) ctx = NULL;
+	g_autofree gchar *output = NULL;
+	gboolean json = FALSE;
+	const GOptionEntry entries[] = {
+		{"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
+		{NULL},
+	};
+
+	if (!hdctl_parse_options(command, NULL, summary, entries, &common, &argc, &argv))
+		return EXIT_FAILURE;
+	ctx = hdctl_common_open(&common, &error);
+	if (ctx == NULL)
+		return hdctl_report_error(command, error);
+	output = report(ctx, json, &error);
+	if (output == NULL)
+		return hdctl_report_error(command, error);
+	fputs(output, stdout);
+	if (json)
+		fputc('\n', stdout);
+	return EXIT_SUCCESS;
+}
+
 static void
 hdctl_usage(FILE *out)
 {

@@ -21,6 +21,10 @@ void hdctl_common_clear(HdctlCommon *common);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HdctlCommon, hdctl_common_clear)
 
 int hdctl_report_error(const char *subject, const GError *error);
+
+/* a read-only report, as text or with --json as one JSON object */
+typedef gchar *(*HdctlReportFunc)(HdContext *ctx, gboolean json, GError **error);
+int hdctl_print_report(const char *command, const char *summary, HdctlReportFunc report, int argc, char **argv);
 gboolean hdctl_parse_options(const char *command,
 			     const char *parameter,
 			     const char *summary,
