@@ -113,18 +113,6 @@ hd_admin_driver_name(const char *driver)
 	return driver != NULL ? driver : "no driver";
 }
 
-/* the first refusal, as the hook reports it: "BDF: reason" */
-static gboolean
-hd_admin_check_plan(const HdPlan *plan, GError **error)
-{
-	const HdPlanDevice *refused = hd_plan_first_error(plan);
-
-	if (refused == NULL)
-		return TRUE;
-	g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s: %s", refused->info->bdf, refused->reason);
-	return FALSE;
-}
-
 /* plan @requests for @owner and carry the plan out; a line per device */
 static gboolean
 hd_admin_apply(HdContext *ctx,
@@ -136,7 +124,7 @@ hd_admin_apply(HdContext *ctx,
 {
 	g_autoptr(HdPlan) plan = hd_plan_new(ctx, owner, hypervisor, requests, error);
 
-	if (plan == NULL || !hd_admin_check_plan(plan, error) || !hd_engine_prepare(ctx, plan, error))
+	if (plan == NULL || !hd_plan_accept(plan, "apply", "host request", error) || !hd_engine_prepare(ctx, plan, error))
 		return FALSE;
 	for (guint i = 0; i < plan->devices->len; i++) {
 		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);

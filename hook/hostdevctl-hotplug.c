@@ -108,7 +108,6 @@ hdctl_hotplug_bind(HdContext *ctx, const char *name, HdDomain *device, GError **
 	g_autoptr(HdStateLock) lock = hd_state_lock_acquire(ctx->state_dir, error);
 	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)name};
 	g_autoptr(HdPlan) plan = NULL;
-	const HdPlanDevice *refused;
 
 	if (lock == NULL) {
 		g_prefix_error(error, "host: ");
@@ -119,21 +118,7 @@ hdctl_hotplug_bind(HdContext *ctx, const char *name, HdDomain *device, GError **
 	plan = hd_plan_new_for_domain(ctx, name, g_steal_pointer(&owned), error);
 	if (plan == NULL)
 		return NULL;
-	refused = hd_plan_first_error(plan);
-	if (refused != NULL) {
-		hd_log_action(G_LOG_LEVEL_WARNING, name, refused->info->bdf, "refuse", "refusing to attach: %s",
-			      refused->reason);
-		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s: %s", refused->info->bdf, refused->reason);
-		return NULL;
-	}
-	for (guint i = 0; i < plan->devices->len; i++) {
-		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
-		g_autofree gchar *action = hd_plan_device_action_string(dev);
-
-		hd_log_action(G_LOG_LEVEL_INFO, name, dev->info->bdf, "plan", "hot-plug request from <%s>: %s",
-			      hd_source_to_string(dev->request->source), action);
-	}
-	if (!hd_engine_attach(ctx, plan, error))
+	if (!hd_plan_accept(plan, "attach", "hot-plug request", error) || !hd_engine_attach(ctx, plan, error))
 		return NULL;
 	return g_steal_pointer(&plan);
 }

@@ -57,7 +57,6 @@ hd_hook_prepare_domain(HdContext *ctx, const char *name, HdDomain *domain, GErro
 	g_autoptr(HdDomain) owned = domain;
 	g_autoptr(HdStateLock) lock = hd_state_lock_acquire(ctx->state_dir, error);
 	g_autoptr(HdPlan) plan = NULL;
-	const HdPlanDevice *refused;
 
 	if (lock == NULL) {
 		g_prefix_error(error, "host: ");
@@ -67,20 +66,8 @@ hd_hook_prepare_domain(HdContext *ctx, const char *name, HdDomain *domain, GErro
 	plan = hd_plan_new_for_domain(ctx, name, g_steal_pointer(&owned), error);
 	if (plan == NULL)
 		return FALSE;
-	refused = hd_plan_first_error(plan);
-	if (refused != NULL) {
-		hd_log_action(G_LOG_LEVEL_WARNING, name, refused->info->bdf, "refuse", "refusing to prepare: %s",
-			      refused->reason);
-		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s: %s", refused->info->bdf, refused->reason);
+	if (!hd_plan_accept(plan, "prepare", "request", error))
 		return FALSE;
-	}
-	for (guint i = 0; i < plan->devices->len; i++) {
-		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
-		g_autofree gchar *action = hd_plan_device_action_string(dev);
-
-		hd_log_action(G_LOG_LEVEL_INFO, name, dev->info->bdf, "plan", "request from <%s>: %s",
-			      hd_source_to_string(dev->request->source), action);
-	}
 	return hd_engine_prepare_and_unlock(ctx, plan, g_steal_pointer(&lock), error);
 }
 

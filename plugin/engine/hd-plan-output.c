@@ -1,9 +1,11 @@
 /*
- * hd-plan-output.c: a plan, for people and for programs
+ * hd-plan-output.c: a plan, for people and for programs, and its verdict
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "hd-error.h"
 #include "hd-json.h"
+#include "hd-log.h"
 #include "hd-plan.h"
 
 static const char *
@@ -184,4 +186,25 @@ hd_plan_to_json(const HdPlan *plan)
 	json_builder_end_array(builder);
 	json_builder_end_object(builder);
 	return hd_json_to_data(builder);
+}
+
+gboolean
+hd_plan_accept(const HdPlan *plan, const char *operation, const char *request, GError **error)
+{
+	const HdPlanDevice *refused = hd_plan_first_error(plan);
+
+	if (refused != NULL) {
+		hd_log_action(G_LOG_LEVEL_WARNING, plan->owner.name, refused->info->bdf, "refuse", "refusing to %s: %s",
+			      operation, refused->reason);
+		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s: %s", refused->info->bdf, refused->reason);
+		return FALSE;
+	}
+	for (guint i = 0; i < plan->devices->len; i++) {
+		const HdPlanDevice *dev = g_ptr_array_index(plan->devices, i);
+		g_autofree gchar *action = hd_plan_device_action_string(dev);
+
+		hd_log_action(G_LOG_LEVEL_INFO, plan->owner.name, dev->info->bdf, "plan", "%s from <%s>: %s", request,
+			      hd_source_to_string(dev->request->source), action);
+	}
+	return TRUE;
 }

@@ -72,6 +72,10 @@ void hd_plan_free(HdPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPlan, hd_plan_free)
 
 const HdPlanDevice *hd_plan_first_error(const HdPlan *plan);
+/* whether the plan may be carried out: the first refusal becomes @error,
+ * "BDF: reason", and a warning "refusing to @operation"; otherwise each
+ * device's action is logged as a @request */
+gboolean hd_plan_accept(const HdPlan *plan, const char *operation, const char *request, GError **error);
 gchar *hd_plan_device_action_string(const HdPlanDevice *dev);
 
 gchar *hd_plan_to_text(const HdPlan *plan);
