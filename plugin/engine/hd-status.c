@@ -50,14 +50,18 @@ static gchar *
 hd_status_state(const HdStatusRow *row)
 {
 	const char *target = hd_entry_get_string(row->entry, "target_driver");
+	/* recover takes domains; the host's owners are undone by the commands
+	 * that made them */
+	const char *remedy = row->journal->owner.kind == HD_OWNER_DOMAIN ? "hostdevctl recover"
+									 : "hostdevctl boot --undo or unassign";
 
 	if (!row->info->exists)
 		return g_strdup("gone from the host");
 	if (row->unfinished == row->entry)
-		return g_strdup_printf("unfinished (%s): run hostdevctl recover", row->entry->step);
+		return g_strdup_printf("unfinished (%s): run %s", row->entry->step, remedy);
 	if (row->unfinished != NULL)
-		return g_strdup_printf("unfinished (%s %s by %s): run hostdevctl recover", row->unfinished->step,
-				       hd_phase_to_string(row->unfinished->phase), row->unfinished->plugin);
+		return g_strdup_printf("unfinished (%s %s by %s): run %s", row->unfinished->step,
+				       hd_phase_to_string(row->unfinished->phase), row->unfinished->plugin, remedy);
 	if (g_strcmp0(row->info->driver, target) != 0)
 		return g_strdup_printf("drifted: now on %s", row->info->driver != NULL ? row->info->driver : "no driver");
 	return g_strdup(hd_entry_get_bool(row->entry, "found_bound") ? "bound (found that way)" : "bound");
