@@ -773,7 +773,8 @@ test_host_hypervisor(AdminFixture *fx, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *proc = g_dir_make_tmp("test-admin-proc-XXXXXX", &error);
-	g_autofree gchar *capabilities = g_build_filename(proc, "xen", "capabilities", NULL);
+	g_autofree gchar *xenfs = g_build_filename(proc, "xen", NULL);
+	g_autofree gchar *capabilities = g_build_filename(xenfs, "capabilities", NULL);
 	HdHypervisor hypervisor = HD_HYPERVISOR_UNKNOWN;
 
 	g_free(fx->base.ctx->proc_root);
@@ -782,7 +783,7 @@ test_host_hypervisor(AdminFixture *fx, gconstpointer data)
 	g_assert_cmpint(hypervisor, ==, HD_HYPERVISOR_KVM);
 
 	/* a domU has xenfs too, without control_d */
-	g_assert_cmpint(g_mkdir_with_parents(g_path_get_dirname(capabilities), 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(xenfs, 0755), ==, 0);
 	g_assert_true(g_file_set_contents(capabilities, "", -1, &error));
 	g_assert_true(hd_admin_host_hypervisor(fx->base.ctx, &hypervisor, &error));
 	g_assert_cmpint(hypervisor, ==, HD_HYPERVISOR_KVM);
