@@ -811,14 +811,14 @@ test_host_hypervisor(AdminFixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(error->message, "mount xenfs there"));
 }
 
-/* the command line: list-assignable reads only, so it runs on the tree */
+/* hostdevctl COMMAND OPTION on the fixture's tree, state and no policy */
 static void
-test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
+admin_run_cli(AdminFixture *fx, TestRun *run, const char *command, const char *option)
 {
 	g_autofree gchar *bin = test_bin("hostdevctl");
 	const char *argv[] = {bin,
-			      "list-assignable",
-			      "--json",
+			      command,
+			      option,
 			      "--sysfs-root",
 			      mock_sysfs_get_root(fx->base.ms),
 			      "--state-dir",
@@ -826,13 +826,21 @@ test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
 			      "--policy",
 			      "/nonexistent",
 			      NULL};
+
+	test_run(run, argv, NULL, NULL);
+}
+
+/* the command line: list-assignable reads only, so it runs on the tree */
+static void
+test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
+{
 	g_auto(TestRun) run = {0};
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
 	JsonObject *device;
 
 	admin_assign_ok(fx, NIC1, NULL, HD_HYPERVISOR_KVM);
-	test_run(&run, argv, NULL, NULL);
+	admin_run_cli(fx, &run, "list-assignable", "--json");
 	g_assert_cmpstr(run.err, ==, "");
 	g_assert_cmpint(run.exit_status, ==, 0);
 	g_assert_true(json_parser_load_from_data(parser, run.out, -1, &error));
@@ -849,23 +857,12 @@ test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
 static void
 test_cli_recover_all_leaves_host(AdminFixture *fx, gconstpointer data)
 {
-	g_autofree gchar *bin = test_bin("hostdevctl");
-	const char *argv[] = {bin,
-			      "recover",
-			      "--all",
-			      "--sysfs-root",
-			      mock_sysfs_get_root(fx->base.ms),
-			      "--state-dir",
-			      fx->base.state_dir,
-			      "--policy",
-			      "/nonexistent",
-			      NULL};
 	g_auto(TestRun) run = {0};
 	g_autofree gchar *assigned = NULL;
 
 	admin_assign_ok(fx, NIC1, NULL, HD_HYPERVISOR_KVM);
 	assigned = mock_sysfs_snapshot(fx->base.ms);
-	test_run(&run, argv, NULL, NULL);
+	admin_run_cli(fx, &run, "recover", "--all");
 	g_assert_cmpstr(run.err, ==, "");
 	g_assert_cmpint(run.exit_status, ==, 0);
 	g_assert_cmpstr(run.out, ==, "host:assign-0000-01-00-0: left alone, held for domains; 'hostdevctl boot --undo' "
