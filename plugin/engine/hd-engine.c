@@ -83,7 +83,6 @@ typedef struct {
 	GMutex lock;
 	GError *failure; /* the first unit's failure */
 	const HdPlanDevice *failed;
-	guint undone;
 } HdRun;
 
 static void
@@ -103,16 +102,19 @@ hd_run_fail(HdRun *run, const HdPlanDevice *dev, GError *failure)
 /*
  * A VF goes with its PF, whose provisioning must come first; devices that
  * share an IOMMU group go together, as the kernel hands the group out as
- * one.  The group is read from sysfs, so an undo after a crash, with no
- * plan, forms the same units.
+ * one.  An undo after a crash has no plan: it reads the group from sysfs,
+ * where the plan found it, so both form the same units.
  */
 static gchar *
-hd_engine_unit_key(HdContext *ctx, const char *address, const char *parent)
+hd_engine_unit_key(HdContext *ctx, const char *root, const char *known_group)
 {
-	const char *root = parent != NULL ? parent : address;
-	g_autofree gchar *link = g_strdup_printf("bus/pci/devices/%s/iommu_group", root);
-	g_autofree gchar *group = hd_sysfs_read_link_name(hd_context_get_sysfs(ctx), link, NULL);
+	g_autofree gchar *link = NULL;
+	g_autofree gchar *group = g_strdup(known_group);
 
+	if (group == NULL) {
+		link = g_strdup_printf("bus/pci/devices/%s/iommu_group", root);
+		group = hd_sysfs_read_link_name(hd_context_get_sysfs(ctx), link, NULL);
+	}
 	return group != NULL ? g_strdup_printf("group %s", group) : g_strdup(root);
 }
 
@@ -223,7 +225,9 @@ hd_engine_undo_from(HdContext *ctx, HdJournal *journal, guint from, const char *
 
 		if (address == NULL || g_strcmp0(entry->address, address) == 0)
 			g_ptr_array_add(hd_units_lookup(units, by_key,
-							hd_engine_unit_key(ctx, entry->address, entry->parent))->items,
+							hd_engine_unit_key(ctx, entry->parent != NULL ? entry->parent
+													  : entry->address,
+									   NULL))->items,
 					entry);
 	}
 	g_mutex_init(&run.lock);
@@ -316,7 +320,8 @@ hd_engine_plan_units(HdContext *ctx, HdPlan *plan)
 
 		if (dev->action == HD_ACTION_BIND || dev->action == HD_ACTION_PROVISION)
 			g_ptr_array_add(hd_units_lookup(units, by_key,
-							hd_engine_unit_key(ctx, dev->info->bdf, dev->parent))->items,
+							hd_engine_unit_key(ctx, dev->parent != NULL ? dev->parent : dev->info->bdf,
+									   dev->parent != NULL ? NULL : dev->info->iommu_group))->items,
 					(gpointer)dev);
 	}
 	return g_steal_pointer(&units);

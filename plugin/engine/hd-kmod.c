@@ -46,12 +46,14 @@ hd_kmod_symbol(GModule *lib, const char *name, gpointer *symbol, GError **error)
 	return FALSE;
 }
 
-/* called under the context's lock (hd_context_load_module()); once open,
- * the library stays for the life of the process */
+/* once open, the library stays for the life of the process; its own lock,
+ * as two contexts (the tests' threads) have two context locks */
 static const HdKmodApi *
 hd_kmod_open(GError **error)
 {
+	static GMutex opening;
 	static GModule *lib;
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&opening);
 	HdKmodApi api = {0};
 
 	if (lib != NULL)
