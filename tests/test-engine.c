@@ -1531,6 +1531,34 @@ test_release_crash(Fixture *fx, gconstpointer data)
 	assert_no_writes_since(fx, mark);
 }
 
+/*
+ * A release commits each unit's last undone entry once, at its end: a
+ * crash just before that commit leaves a journal whose entries are all
+ * undone already.  The next release undoes them again, which changes
+ * nothing, and removes the journal.
+ */
+static void
+test_release_crash_before_commit(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *path = journal_path(fx, VM);
+	g_autofree gchar *left = NULL;
+	g_autoptr(GError) error = NULL;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1 HD_NVME);
+	g_assert_true(g_file_get_contents(path, &left, NULL, &error));
+	g_assert_no_error(error);
+	release_ok(fx, VM);
+	write_journal(fx, VM, left, -1);
+	release_ok(fx, VM);
+	assert_driver(fx, NIC1, "e1000e");
+	assert_driver(fx, NVME, "nvme");
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+	g_assert_false(journal_exists(fx, VM));
+}
+
 /* a crash in the middle of a three-device prepare */
 static void
 test_release_crash_several(Fixture *fx, gconstpointer data)
@@ -2246,6 +2274,7 @@ main(int argc, char **argv)
 	TEST_ADD_CASES("/engine/group/whole", group_whole_cases, test_group_whole);
 
 	TEST_ADD("/engine/release/twice", test_release_twice);
+	TEST_ADD("/engine/release/crash-before-commit", test_release_crash_before_commit);
 	TEST_ADD("/engine/release/without-prepare", test_release_without_prepare);
 	TEST_ADD("/engine/release/after-failed-rollback", test_release_after_failed_rollback);
 	TEST_ADD_CASES("/engine/release/crash", crash_cases, test_release_crash);

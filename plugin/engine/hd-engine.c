@@ -83,6 +83,7 @@ typedef struct {
 	GMutex lock;
 	GError *failure; /* the first unit's failure */
 	const HdPlanDevice *failed;
+	GPtrArray *held_locks; /* undo: the units' locks, until the one commit */
 } HdRun;
 
 static void
@@ -182,6 +183,16 @@ hd_engine_lock_unit(HdRun *run, HdUnit *unit, HdStateLock **lock, GError **error
  * every device is tried; an entry stays in the journal until it is undone,
  * and so do the older entries of its device, which would otherwise be
  * undone beneath a layer still in place.  `hostdevctl recover` retries.
+ *
+ * An undone entry leaves the journal durably before the unit's next undo
+ * starts, because that one may take the device away (a PF's numvfs takes
+ * its VFs), and the entry could then not be undone again after a crash.
+ * The unit's last undone entry has no such successor: it is committed
+ * with every unit's at the end (hd_engine_undo_from()), one write for
+ * the whole undo of independent devices.  A crash before then leaves it
+ * on disk, undone, and undoing it again is safe, as every undo slot must
+ * be (hd-plugin.h).  The unit's lock is held until that commit, so that
+ * no other owner plans with a device its journal still names.
  */
 static void
 hd_engine_undo_unit(gpointer data, gpointer user_data)
@@ -217,9 +228,13 @@ hd_engine_undo_unit(gpointer data, gpointer user_data)
 		if (!begun_only)
 			hd_engine_log_undone(journal, entry);
 		hd_journal_remove(journal, entry);
-		if (!hd_journal_save(journal, &local))
+		if (i + 1 < unit->items->len && !hd_journal_save(journal, &local))
 			hd_run_fail(run, NULL, g_steal_pointer(&local));
 	}
+	g_mutex_lock(&run->lock);
+	if (lock != NULL)
+		g_ptr_array_add(run->held_locks, g_steal_pointer(&lock));
+	g_mutex_unlock(&run->lock);
 }
 
 /*
@@ -231,6 +246,8 @@ hd_engine_undo_from(HdContext *ctx, HdJournal *journal, guint from, const char *
 {
 	g_autoptr(GPtrArray) units = g_ptr_array_new_with_free_func((GDestroyNotify)hd_unit_free);
 	g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) held_locks = g_ptr_array_new_with_free_func((GDestroyNotify)hd_state_lock_release);
+	g_autoptr(GError) commit_error = NULL;
 	HdRun run = {ctx, journal};
 
 	for (guint i = journal->entries->len; i > from; i--) {
@@ -243,9 +260,13 @@ hd_engine_undo_from(HdContext *ctx, HdJournal *journal, guint from, const char *
 									   NULL))->items,
 					entry);
 	}
+	run.held_locks = held_locks;
 	g_mutex_init(&run.lock);
 	hd_run_units(&run, units, hd_engine_undo_unit);
 	g_mutex_clear(&run.lock);
+	/* one commit for every unit, before their locks go */
+	if (!hd_journal_save(journal, &commit_error) && run.failure == NULL)
+		run.failure = g_steal_pointer(&commit_error);
 	if (run.failure != NULL) {
 		g_propagate_error(error, run.failure);
 		return FALSE;
