@@ -9,7 +9,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -24,6 +23,7 @@
 #include "hd-status.h"
 #include "mock-sysfs.h"
 #include "test-helpers.h"
+#include "test-json.h"
 
 /*
  * The host: two e1000e NICs and an NVMe disk, each alone in its IOMMU
@@ -1832,20 +1832,20 @@ assert_status_line(const char *text, const char *expected)
 	g_assert_cmpstr(have, ==, expected);
 }
 
-static JsonObject *
-status_device(JsonArray *devices, const char *address)
+static json_object *
+status_device(json_object *devices, const char *address)
 {
-	for (guint i = 0; i < json_array_get_length(devices); i++) {
-		JsonObject *dev = json_array_get_object_element(devices, i);
+	for (gsize i = 0; i < json_object_array_length(devices); i++) {
+		json_object *dev = test_json_index(devices, i);
 
-		if (g_strcmp0(json_object_get_string_member(dev, "address"), address) == 0)
+		if (g_strcmp0(test_json_string(dev, "address"), address) == 0)
 			return dev;
 	}
 	g_error("no status for %s", address);
 }
 
 static void
-assert_status_json(JsonArray *devices,
+assert_status_json(json_object *devices,
 		   const char *address,
 		   const char *domain,
 		   const char *current,
@@ -1853,14 +1853,14 @@ assert_status_json(JsonArray *devices,
 		   const char *step,
 		   const char *state)
 {
-	JsonObject *dev = status_device(devices, address);
+	json_object *dev = status_device(devices, address);
 
-	g_assert_cmpstr(json_object_get_string_member(dev, "domain"), ==, domain);
-	g_assert_cmpstr(json_object_get_string_member_with_default(dev, "current_driver", NULL), ==, current);
-	g_assert_cmpstr(json_object_get_string_member_with_default(dev, "original_driver", NULL), ==, original);
-	g_assert_cmpstr(json_object_get_string_member(dev, "target_driver"), ==, "vfio-pci");
-	g_assert_cmpstr(json_object_get_string_member(dev, "step"), ==, step);
-	g_assert_cmpstr(json_object_get_string_member(dev, "state"), ==, state);
+	g_assert_cmpstr(test_json_string(dev, "domain"), ==, domain);
+	g_assert_cmpstr(test_json_string_or_null(dev, "current_driver"), ==, current);
+	g_assert_cmpstr(test_json_string_or_null(dev, "original_driver"), ==, original);
+	g_assert_cmpstr(test_json_string(dev, "target_driver"), ==, "vfio-pci");
+	g_assert_cmpstr(test_json_string(dev, "step"), ==, step);
+	g_assert_cmpstr(test_json_string(dev, "state"), ==, state);
 }
 
 static void
@@ -1873,8 +1873,8 @@ test_status(Fixture *fx, gconstpointer data)
 	g_autofree gchar *empty = NULL;
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *status_json = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonArray *devices;
+	g_autoptr(json_object) root = NULL;
+	json_object *devices;
 	guint mark;
 
 	empty = hd_status_to_text(fx->ctx, &error);
@@ -1909,16 +1909,15 @@ test_status(Fixture *fx, gconstpointer data)
 
 	status_json = hd_status_to_json(fx->ctx, &error);
 	g_assert_no_error(error);
-	json_parser_load_from_data(parser, status_json, -1, &error);
-	g_assert_no_error(error);
-	devices = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "devices");
-	g_assert_cmpuint(json_array_get_length(devices), ==, 4);
+	root = test_json_parse(status_json);
+	devices = test_json_array(root, "devices");
+	g_assert_cmpuint(json_object_array_length(devices), ==, 4);
 	assert_status_json(devices, NIC1, "vm1", "vfio-pci", "e1000e", "done", "bound");
 	assert_status_json(devices, NIC2, "vm1", "e1000e", "e1000e", "done", "drifted: now on e1000e");
 	assert_status_json(devices, UNBOUND, "vm1", "vfio-pci", "vfio-pci", "done", "bound (found that way)");
 	assert_status_json(devices, NVME, "vm2", NULL, "nvme", "probe",
 			   "unfinished (probe): run hostdevctl recover");
-	g_assert_cmpstr(json_object_get_string_member(status_device(devices, NIC1), "iommu_group"), ==, "1");
+	g_assert_cmpstr(test_json_string(status_device(devices, NIC1), "iommu_group"), ==, "1");
 	/* status only looks */
 	assert_no_writes_since(fx, mark);
 
@@ -2036,9 +2035,24 @@ test_journal_limits(Fixture *fx, gconstpointer data)
 			g_assert_nonnull(strstr(error->message, "comments and single quotes are no part of a journal"));
 		}
 	}
-	/* plugin data that would not survive a save: a double, a lone surrogate */
+	/* plugin data that would not survive a save, or that json-c would
+	 * change without a word: a double, a nested object, a lone surrogate
+	 * (json-c reads U+FFFD), a NUL (which ends a C string), integers past
+	 * 64 bits (json-c clamps them) */
 	{
-		const char *bad_data[] = {"{\"n\": 1e22}", "{\"s\": \"\\ud800x\"}", "{\"o\": {}}"};
+		static const struct {
+			const char *data;
+			const char *message;
+		} bad_data[] = {
+			{"{\"n\": 1e22}", "data member 'n' is not null, a boolean, an integer or a UTF-8 string"},
+			{"{\"o\": {}}", "data member 'o' is not null, a boolean, an integer or a UTF-8 string"},
+			{"{\"s\": \"\\ud800x\"}", "a lone UTF-16 surrogate escape, which no UTF-8 string holds"},
+			{"{\"s\": \"\\udc00\"}", "a lone UTF-16 surrogate escape, which no UTF-8 string holds"},
+			{"{\"s\": \"a\\u0000b\"}", "a \\u0000 escape; no string of a journal holds a NUL"},
+			{"{\"n\": -9223372036854775809}", "the integer -9223372036854775809 does not fit in 64 bits"},
+			{"{\"n\": 9223372036854775808}", "the integer 9223372036854775808 does not fit in 64 bits"},
+			{"{\"n\": 99999999999999999999}", "the integer 99999999999999999999 does not fit in 64 bits"},
+		};
 
 		for (guint i = 0; i < G_N_ELEMENTS(bad_data); i++) {
 			g_autoptr(GError) error = NULL;
@@ -2046,14 +2060,34 @@ test_journal_limits(Fixture *fx, gconstpointer data)
 			    "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"entries\": "
 			    "[{\"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"address\": \"" NIC1 "\", "
 			    "\"plugin\": \"vfio-pci\", \"phase\": \"bind\", \"step\": \"done\", \"data\": %s}]}",
-			    bad_data[i]);
+			    bad_data[i].data);
 			g_autoptr(HdJournal) journal = NULL;
 
 			write_journal(fx, VM, contents, -1);
 			journal = hd_journal_load(fx->state_dir, &owner, &error);
 			g_assert_null(journal);
-			g_assert_nonnull(strstr(error->message, "is not null, a boolean, an integer or a UTF-8 string"));
+			g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+			g_assert_nonnull(strstr(error->message, bad_data[i].message));
 		}
+	}
+	/* the same data at the edges of 64 bits, and a surrogate pair, load */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdJournal) journal = NULL;
+		HdEntry *entry;
+
+		write_journal(fx, VM,
+			      "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"entries\": "
+			      "[{\"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"address\": \"" NIC1 "\", "
+			      "\"plugin\": \"vfio-pci\", \"phase\": \"bind\", \"step\": \"done\", \"data\": "
+			      "{\"max\": 9223372036854775807, \"min\": -9223372036854775808, \"s\": \"\\ud83d\\ude00/\"}}]}",
+			      -1);
+		journal = hd_journal_load(fx->state_dir, &owner, &error);
+		g_assert_no_error(error);
+		entry = g_ptr_array_index(journal->entries, 0);
+		g_assert_cmpint(hd_entry_get_int(entry, "max", 0), ==, G_MAXINT64);
+		g_assert_cmpint(hd_entry_get_int(entry, "min", 0), ==, G_MININT64);
+		g_assert_cmpstr(hd_entry_get_string(entry, "s"), ==, "\xf0\x9f\x98\x80/");
 	}
 	/* a version or found_bound of another type is an error, not a critical */
 	{

@@ -2,7 +2,7 @@
  * hd-autocleanups.h: g_autoptr() for the engine's foreign types
  *
  * Declared once here, so that every file frees libpci handles, netlink
- * sockets and libmount tables the same way.  libkmod's are in hd-kmod.c,
+ * sockets, libmount tables and json-c objects the same way.  libkmod's are in hd-kmod.c,
  * which opens that library only when a module must be loaded.  The libc ones every layer
  * uses are in hd-base-autocleanups.h.
  *
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-c/json.h>
 #include <libmount.h>
 #include <netlink/cache.h>
 #include <netlink/socket.h>
@@ -30,3 +31,7 @@ typedef struct libmnt_table HdMntTable;
 typedef struct libmnt_iter HdMntIter;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdMntTable, mnt_unref_table)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdMntIter, mnt_free_iter)
+
+/* json_object_put() drops one reference; the object goes with the last */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free)
