@@ -1631,6 +1631,120 @@ test_stale_journal_unfinished(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(after, ==, before);
 }
 
+/* ---- journals of the json-glib build ------------------------------------------------ */
+
+/*
+ * Exactly what the build on json-glib wrote (its generator, pretty: "key" :
+ * value, 2-space indent, "/" and UTF-8 as they are) after binding NIC1 from
+ * e1000e, with a claim in flight and two data members of kinds the
+ * vfio-pci plugin does not write.  Hosts upgraded with devices lent out
+ * keep such files in /run/hostdev-hook.
+ */
+#define JSON_GLIB_JOURNAL                                                                                      \
+	"{\n"                                                                                                  \
+	"  \"version\" : 2,\n"                                                                                 \
+	"  \"owner\" : {\n"                                                                                    \
+	"    \"kind\" : \"domain\",\n"                                                                         \
+	"    \"name\" : \"vm1\"\n"                                                                             \
+	"  },\n"                                                                                               \
+	"  \"uuid\" : \"" UUID "\",\n"                                                                         \
+	"  \"entries\" : [\n"                                                                                  \
+	"    {\n"                                                                                              \
+	"      \"owner\" : {\n"                                                                                \
+	"        \"kind\" : \"domain\",\n"                                                                     \
+	"        \"name\" : \"vm1\"\n"                                                                         \
+	"      },\n"                                                                                           \
+	"      \"address\" : \"" NIC1 "\",\n"                                                                  \
+	"      \"parent\" : null,\n"                                                                           \
+	"      \"plugin\" : \"vfio-pci\",\n"                                                                   \
+	"      \"phase\" : \"bind\",\n"                                                                        \
+	"      \"step\" : \"done\",\n"                                                                         \
+	"      \"data\" : {\n"                                                                                 \
+	"        \"original_driver\" : \"e1000e\",\n"                                                          \
+	"        \"original_override\" : null,\n"                                                              \
+	"        \"target_driver\" : \"vfio-pci\",\n"                                                          \
+	"        \"found_bound\" : false,\n"                                                                   \
+	"        \"timeout_ms\" : 5000,\n"                                                                     \
+	"        \"note\" : \"/sys/bus/pci \xc3\xa9\"\n"                                                       \
+	"      }\n"                                                                                            \
+	"    }\n"                                                                                              \
+	"  ],\n"                                                                                               \
+	"  \"claims\" : [\n"                                                                                   \
+	"    \"" NIC2 "\"\n"                                                                                   \
+	"  ]\n"                                                                                                \
+	"}"
+
+static void
+assert_json_glib_journal(HdJournal *journal)
+{
+	HdEntry *entry;
+
+	g_assert_cmpstr(journal->uuid, ==, UUID);
+	g_assert_cmpuint(journal->entries->len, ==, 1);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	entry = g_ptr_array_index(journal->entries, 0);
+	g_assert_null(hd_entry_get_parent(entry));
+	g_assert_cmpint(hd_entry_get_int(entry, "timeout_ms", -1), ==, 5000);
+	g_assert_cmpstr(hd_entry_get_string(entry, "note"), ==, "/sys/bus/pci \xc3\xa9");
+	g_assert_cmpuint(journal->claims->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(journal->claims, 0), ==, NIC2);
+}
+
+/* it loads, saves in json-c's spelling of the same document, and reads back */
+static void
+test_journal_json_glib_written(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *path = journal_path(fx, VM);
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(HdJournal) again = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *saved = NULL;
+
+	write_journal(fx, VM, JSON_GLIB_JOURNAL, -1);
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->loaded_version, ==, 2);
+	assert_json_glib_journal(journal);
+
+	g_assert_true(hd_journal_save(journal, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &saved, NULL, NULL));
+	g_assert_true(g_str_has_prefix(saved, "{\n  \"version\": 2,\n  \"owner\": {\n    \"kind\": \"domain\",\n"));
+	g_assert_nonnull(strstr(saved, "\n        \"note\": \"/sys/bus/pci \xc3\xa9\"\n"));
+	g_assert_nonnull(strstr(saved, "\n        \"original_override\": null,\n"));
+	g_assert_nonnull(strstr(saved, "\n        \"timeout_ms\": 5000,\n"));
+	g_assert_nonnull(strstr(saved, "\n  \"claims\": [\n    \"" NIC2 "\"\n  ]\n}"));
+	g_assert_null(strstr(saved, "\\/"));
+	again = journal_of(fx, VM);
+	assert_json_glib_journal(again);
+}
+
+/* and the engine gives back the device it lists, as the old build would */
+static void
+test_journal_json_glib_release(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *old = NULL;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	assert_driver(fx, NIC1, "vfio-pci");
+	/* the same state, as the json-glib build wrote it, without the claim
+	 * (no prepare is in flight) */
+	old = g_strdup(JSON_GLIB_JOURNAL);
+	*strstr(old, ",\n  \"claims\"") = '\0';
+	{
+		g_autofree gchar *text = g_strconcat(old, "\n}", NULL);
+
+		write_journal(fx, VM, text, -1);
+	}
+	release_ok(fx, VM);
+	assert_driver(fx, NIC1, "e1000e");
+	assert_override(fx, NIC1, NULL);
+	g_assert_false(journal_exists(fx, VM));
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+}
+
 /* ---- damaged journals -------------------------------------------------------------- */
 
 #define GOOD_ENTRY                                                                                   \
@@ -2271,6 +2385,8 @@ main(int argc, char **argv)
 	TEST_ADD("/engine/safety/owner-is-libvirt-name", test_owner_is_libvirt_name);
 	TEST_ADD("/engine/safety/owner-names", test_owner_names);
 	TEST_ADD("/engine/safety/journal-limits", test_journal_limits);
+	TEST_ADD("/engine/journal/json-glib-written", test_journal_json_glib_written);
+	TEST_ADD("/engine/journal/json-glib-written/release", test_journal_json_glib_release);
 	TEST_ADD("/engine/safety/guard-resolves", test_guard_resolves);
 	TEST_ADD("/engine/safety/state-dir-and-lock", test_state_dir_and_lock);
 	TEST_ADD("/engine/safety/running-check", test_running_check);
