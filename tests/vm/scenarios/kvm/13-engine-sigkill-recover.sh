@@ -13,8 +13,8 @@ domain_xml engine5 "$(hd_meta "<hd:device address='0000:02:00.0' driver='pciepor
 pid=$!
 journal=$(journal_of engine5)
 probing() {
-    grep -q '"address" : "0000:02:00.0"' "$journal" 2>/dev/null &&
-        grep -q '"step" : "probe"' "$journal"
+    json_has "$journal" address '"0000:02:00.0"' 2>/dev/null &&
+        json_has "$journal" step '"probe"'
 }
 wait_for 30 probing || fail "the hook never reached the probe of 0000:02:00.0"
 kill -9 "$pid"
