@@ -306,8 +306,9 @@ hd_entry_copy_members(HdEntry *entry, const HdEntry *from, const char *const *ke
 
 		if (!json_object_object_get_ex(from->data, keys[i], &value))
 			continue;
-		/* a copy, not a reference: @from may be another journal's,
-		 * freed while this one lives */
+		/* a copy, not a shared reference: @from may be another
+		 * journal's, whose entries change under another lock, and
+		 * json-c's reference counts are not for two locks to share */
 		if (value != NULL && json_object_deep_copy(value, &copy, NULL) != 0)
 			g_error("json-c: cannot copy member '%s': out of memory", keys[i]);
 		hd_json_add(entry->data, keys[i], copy);
@@ -505,7 +506,8 @@ hd_journal_scan_escape(const char *contents, gsize len, gsize *i, GError **error
 		*i = at + 11;
 	} else if (code >= 0xd800 && code <= 0xdfff) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "byte %" G_GSIZE_FORMAT ": a lone UTF-16 surrogate escape, which no UTF-8 string holds", at);
+			    "byte %" G_GSIZE_FORMAT ": a lone UTF-16 surrogate escape, which no UTF-8 string holds",
+			    at);
 		return FALSE;
 	} else if (code == 0) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -654,12 +656,25 @@ hd_journal_parse_json(const char *contents, gsize len, json_object **root, GErro
  * unreadable journal stops every prepare on the host.
  */
 static gboolean
+hd_json_is_flat(json_object *value)
+{
+	switch (json_object_get_type(value)) {
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_string:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+static gboolean
 hd_journal_check_data(json_object *data, const char *address, GError **error)
 {
 	json_object_object_foreach(data, key, value)
 	{
-		if (value != NULL && !json_object_is_type(value, json_type_boolean) && !json_object_is_type(value, json_type_int) &&
-		    !json_object_is_type(value, json_type_string)) {
+		if (!hd_json_is_flat(value)) {
 			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "%s: data member '%s' is not null, a boolean, an integer or a UTF-8 string", address,
 				    key);
