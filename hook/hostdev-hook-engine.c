@@ -2,7 +2,9 @@
  * hostdev-hook-engine: the part of the hook that does the work
  *
  * Run only by hostdev-hook, with libvirt's argv and the domain XML on
- * stdin, once the front has seen that PCI devices may be involved.
+ * stdin, once the front has seen that PCI devices may be involved: for
+ * prepare and reconnect, which parse the domain.  A release runs
+ * hostdev-hook-release instead.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,16 +17,6 @@
 #include "hd-error.h"
 #include "hd-hook.h"
 #include "hd-log.h"
-
-/* test roots; libvirt runs hooks with a scrubbed environment, so these are
- * never inherited from the daemon */
-static const char *
-hd_env_or(const char *name, const char *fallback)
-{
-	const char *value = g_getenv(name);
-
-	return value != NULL && *value != '\0' ? value : fallback;
-}
 
 int
 main(int argc, char **argv)
@@ -41,15 +33,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	hd_log_use_system_log("hostdev-hook");
-	args = (HdHookArgs){
-		.argv0 = argv[0],
-		.domain_name = argv[1],
-		.operation = argv[2],
-		.sub_operation = argv[3],
-		.sysfs_root = hd_env_or("HOSTDEV_HOOK_SYSFS_ROOT", "/sys"),
-		.policy_path = hd_env_or("HOSTDEV_HOOK_POLICY", HD_POLICY_FILE),
-		.state_dir = hd_env_or("HOSTDEV_HOOK_STATE_DIR", HD_STATE_DIR),
-	};
+	hd_hook_args_init(&args, argv);
 	err = hd_hook_read_input(STDIN_FILENO, &xml, &len, &too_large);
 	if (err != 0 || too_large)
 		g_set_error(&error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: domain XML: %s",

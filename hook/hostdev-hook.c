@@ -4,8 +4,9 @@
  * Every VM start on the host runs this, for every operation, and almost
  * none of those runs concern a PCI device.  So this front links nothing but
  * libc: it drains stdin, decides whether the operation and the document can
- * possibly need work, and only then hands both to hostdev-hook-engine,
- * which loads GLib, libxml2 and libpci.  It never writes to stdout (libvirt
+ * possibly need work, and only then hands them to the engine that loads
+ * GLib and the rest: hostdev-hook-engine to prepare or reconnect,
+ * hostdev-hook-release, which has no XML parser, to release.  It never writes to stdout (libvirt
  * takes output on migrate and restore as replacement XML) and never runs a
  * shell or calls back into libvirt, which holds the domain's lock.
  *
@@ -24,6 +25,7 @@
 #include "hd-hook-op.h"
 
 #define HD_ENGINE_NAME "hostdev-hook-engine"
+#define HD_RELEASE_ENGINE_NAME "hostdev-hook-release"
 
 /* the one line libvirt shows the user when prepare fails */
 static int
@@ -33,9 +35,9 @@ hd_refuse(const char *domain, const char *subject, const char *reason)
 	return EXIT_FAILURE;
 }
 
-/* the engine is installed beside us, in libexecdir or in the build tree */
+/* the engines are installed beside us, in libexecdir or in the build tree */
 static int
-hd_engine_path(char *path, size_t size)
+hd_engine_path(const char *name, char *path, size_t size)
 {
 	ssize_t n = readlink("/proc/self/exe", path, size - 1);
 	char *slash;
@@ -44,9 +46,9 @@ hd_engine_path(char *path, size_t size)
 		return errno;
 	path[n] = '\0';
 	slash = strrchr(path, '/');
-	if (slash == NULL || (size_t)(slash - path) + 1 + sizeof(HD_ENGINE_NAME) > size)
+	if (slash == NULL || (size_t)(slash - path) + 2 + strlen(name) > size)
 		return ENAMETOOLONG;
-	strcpy(slash + 1, HD_ENGINE_NAME);
+	strcpy(slash + 1, name);
 	return 0;
 }
 
@@ -65,19 +67,13 @@ hd_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* replace ourselves with the engine, the document on its stdin; returns
- * only on failure, with an errno value */
+/* the document on our stdin again, for the engine */
 static int
-hd_exec_engine(char **argv, const char *xml, size_t len)
+hd_stdin_from(const char *xml, size_t len)
 {
-	char engine[PATH_MAX];
-	int fd;
-	int devnull;
-	int err = hd_engine_path(engine, sizeof(engine));
+	int fd = memfd_create("domain-xml", MFD_CLOEXEC);
+	int err;
 
-	if (err != 0)
-		return err;
-	fd = memfd_create("domain-xml", MFD_CLOEXEC);
 	if (fd < 0)
 		return errno;
 	err = hd_write_all(fd, xml, len);
@@ -86,6 +82,21 @@ hd_exec_engine(char **argv, const char *xml, size_t len)
 	if (err == 0 && dup2(fd, STDIN_FILENO) < 0)
 		err = errno;
 	close(fd);
+	return err;
+}
+
+/* replace ourselves with engine @name, with the document on its stdin
+ * unless @xml is NULL (a release reads only its journal); returns only on
+ * failure, with an errno value */
+static int
+hd_exec_engine(const char *name, char **argv, const char *xml, size_t len)
+{
+	char engine[PATH_MAX];
+	int devnull;
+	int err = hd_engine_path(name, engine, sizeof(engine));
+
+	if (err == 0 && xml != NULL)
+		err = hd_stdin_from(xml, len);
 	if (err != 0)
 		return err;
 	/* whatever a library might print must not reach libvirt's stdout */
@@ -102,21 +113,16 @@ hd_exec_engine(char **argv, const char *xml, size_t len)
 	return errno;
 }
 
-static const char *
-hd_state_dir(void)
-{
-	const char *dir = getenv("HOSTDEV_HOOK_STATE_DIR");
-
-	return dir != NULL && *dir != '\0' ? dir : HD_STATE_DIR;
-}
-
 /* decide what to do with a fully read document; execs the engine or
  * returns the exit status */
 static int
 hd_dispatch(char **argv, HdHookOp op, const char *xml, size_t len, bool too_large)
 {
+	const char *engine = HD_ENGINE_NAME;
+	HdHookArgs args;
 	int err;
 
+	hd_hook_args_init(&args, argv);
 	switch (op) {
 	case HD_HOOK_OP_PREPARE:
 		if (too_large)
@@ -128,21 +134,25 @@ hd_dispatch(char **argv, HdHookOp op, const char *xml, size_t len, bool too_larg
 	case HD_HOOK_OP_RECONNECT:
 		/* only a journal says what was lent out: without one there is
 		 * nothing to undo or check, whatever the document says */
-		if (!hd_hook_has_journal(hd_state_dir(), argv[1]))
+		if (!hd_hook_has_journal(args.state_dir, args.domain_name))
 			return 0;
 		/* the journal is enough to release; an oversized document is dropped */
 		if (too_large)
 			len = 0;
+		if (op == HD_HOOK_OP_RELEASE) {
+			engine = HD_RELEASE_ENGINE_NAME;
+			xml = NULL;
+		}
 		break;
 	case HD_HOOK_OP_IGNORE:
 	default:
 		return 0;
 	}
 
-	err = hd_exec_engine(argv, xml, len);
+	err = hd_exec_engine(engine, argv, xml, len);
 	if (op == HD_HOOK_OP_PREPARE)
-		return hd_refuse(argv[1], HD_ENGINE_NAME, strerror(err));
-	fprintf(stderr, "hostdev-hook: %s: cannot run %s: %s\n", argv[1], HD_ENGINE_NAME, strerror(err));
+		return hd_refuse(argv[1], engine, strerror(err));
+	fprintf(stderr, "hostdev-hook: %s: cannot run %s: %s\n", argv[1], engine, strerror(err));
 	return 0;
 }
 

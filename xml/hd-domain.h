@@ -138,6 +138,8 @@ HdDomain *hd_domain_parse(const char *xml, gsize len, GError **error);
 HdDomain *hd_domain_parse_file(const char *path, GError **error);
 /* one <hostdev> or <interface> element, as a device of @domain: for hot-plug */
 HdDomain *hd_domain_parse_device(const HdDomain *domain, const char *xml, gsize len, GError **error);
+/* an empty domain, as a document whose root is @root_element starts */
+HdDomain *hd_domain_new(const char *root_element);
 void hd_domain_free(HdDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdDomain, hd_domain_free)
 
@@ -154,3 +156,4 @@ const char *hd_hypervisor_to_string(HdHypervisor hypervisor);
 gboolean hd_hypervisor_from_string(const char *name, HdHypervisor *out);
 const char *hd_source_to_string(HdSource source);
 const char *hd_backend_to_string(HdBackend backend);
+gboolean hd_backend_from_string(const char *name, HdBackend *out);

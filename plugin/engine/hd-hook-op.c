@@ -13,6 +13,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hd-config.h"
+
+static const char *
+hd_env_or(const char *name, const char *fallback)
+{
+	const char *value = getenv(name);
+
+	return value != NULL && *value != '\0' ? value : fallback;
+}
+
+void
+hd_hook_args_init(HdHookArgs *args, char **argv)
+{
+	*args = (HdHookArgs){
+		.argv0 = argv[0],
+		.domain_name = argv[1],
+		.operation = argv[2],
+		.sub_operation = argv[3],
+		.sysfs_root = hd_env_or("HOSTDEV_HOOK_SYSFS_ROOT", "/sys"),
+		.policy_path = hd_env_or("HOSTDEV_HOOK_POLICY", HD_POLICY_FILE),
+		.state_dir = hd_env_or("HOSTDEV_HOOK_STATE_DIR", HD_STATE_DIR),
+	};
+}
+
 /*
  * Only two operations change anything.  Every other one, including those a
  * future libvirt may add, is a no-op, so that a new libvirt can never make

@@ -27,6 +27,25 @@ typedef enum {
 	HD_HOOK_DRIVER_LIBXL,	/* hooks/libxl or hooks/libxl.d/<name> */
 } HdHookDriver;
 
+/* one invocation, as every hook program sees it */
+typedef struct {
+	const char *argv0;	   /* where libvirt found us: tells qemu.d from libxl.d */
+	const char *domain_name;   /* argv[1] */
+	const char *operation;	   /* argv[2] */
+	const char *sub_operation; /* argv[3] */
+	const char *sysfs_root;
+	const char *policy_path;
+	const char *state_dir;
+} HdHookArgs;
+
+/*
+ * libvirt's @argv (four entries at least), and the roots: the host's, or
+ * the test suite's from HOSTDEV_HOOK_SYSFS_ROOT, HOSTDEV_HOOK_POLICY and
+ * HOSTDEV_HOOK_STATE_DIR.  libvirt runs hooks with a scrubbed environment,
+ * so these are never inherited from the daemon.
+ */
+void hd_hook_args_init(HdHookArgs *args, char **argv);
+
 HdHookOp hd_hook_op_classify(const char *operation, const char *sub_operation);
 HdHookDriver hd_hook_driver_from_path(const char *argv0);
 bool hd_hook_xml_may_request_devices(const char *xml, size_t len);

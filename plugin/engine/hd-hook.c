@@ -2,7 +2,8 @@
  * hd-hook.c: the engine's side of libvirt's hook protocol
  *
  * The front executable has already decided that this invocation may
- * concern PCI devices; from here on we parse, plan and act.
+ * concern PCI devices; from here on we parse, plan and act.  Release,
+ * which needs no parsing, is in hd-hook-release.c.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -36,16 +37,6 @@ hd_hook_check_driver(const HdHookArgs *args, const HdDomain *domain, GError **er
 	return FALSE;
 }
 
-static HdContext *
-hd_hook_open(const HdHookArgs *args, GError **error)
-{
-	g_autoptr(HdContext) ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
-
-	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
-		return NULL;
-	return g_steal_pointer(&ctx);
-}
-
 /*
  * Plan under the state lock: ownership and groups must not change under
  * us.  The engine lets the lock go once the plan's devices are claimed,
@@ -71,25 +62,6 @@ hd_hook_prepare_domain(HdContext *ctx, const char *name, HdDomain *domain, GErro
 	return hd_engine_prepare_and_unlock(ctx, plan, g_steal_pointer(&lock), error);
 }
 
-/*
- * No state lock: release changes only what this domain's journal holds,
- * each unit under its own lock, and libvirt never prepares a domain while
- * releasing it.  Other plans see each device as this domain's until it is
- * back where it was.
- */
-gboolean
-hd_hook_release_domain(HdContext *ctx, const char *name, GError **error)
-{
-	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)name};
-
-	/* the journals in it are acted on: they must be ours alone */
-	if (!hd_state_dir_check(ctx->state_dir, error)) {
-		g_prefix_error(error, "host: ");
-		return FALSE;
-	}
-	return hd_engine_release(ctx, &owner, error);
-}
-
 static gboolean
 hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **error)
 {
@@ -111,14 +83,6 @@ hd_hook_prepare(const HdHookArgs *args, const char *xml, gsize len, GError **err
 		return FALSE;
 	}
 	return hd_hook_prepare_domain(ctx, args->domain_name, g_steal_pointer(&domain), error);
-}
-
-static gboolean
-hd_hook_release(const HdHookArgs *args, GError **error)
-{
-	g_autoptr(HdContext) ctx = hd_hook_open(args, error);
-
-	return ctx != NULL && hd_hook_release_domain(ctx, args->domain_name, error);
 }
 
 /*

@@ -11,21 +11,20 @@
 #include "hd-domain.h"
 #include "hd-hook-op.h"
 
-typedef struct {
-	const char *argv0;	   /* where libvirt found us: tells qemu.d from libxl.d */
-	const char *domain_name;   /* argv[1] */
-	const char *operation;	   /* argv[2] */
-	const char *sub_operation; /* argv[3] */
-	const char *sysfs_root;
-	const char *policy_path;
-	const char *state_dir;
-} HdHookArgs;
-
 /*
  * Run one hook invocation.  On failure the error's message is the line for
  * libvirt, without our program name: "<domain>: <device>: <reason>".
  */
 gboolean hd_hook_run(const HdHookArgs *args, const char *xml, gsize len, GError **error);
+
+/*
+ * "release end" alone, from the domain's journal: hd-hook-release.c, apart
+ * from the rest so that hostdev-hook-release links no XML parser.
+ */
+gboolean hd_hook_release(const HdHookArgs *args, GError **error);
+
+/* the context of @args' roots, for any operation */
+HdContext *hd_hook_open(const HdHookArgs *args, GError **error);
 
 /* prepare begin and release end on a context of the caller's (the tests'
  * simulated kernel); prepare takes @domain */

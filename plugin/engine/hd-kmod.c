@@ -6,23 +6,20 @@
 #include "hd-kmod.h"
 
 #include <errno.h>
-#include <gmodule.h>
 #include <libkmod.h>
 
 #include "hd-error.h"
+#include "hd-lazy-library.h"
 #include "hd-sysfs.h"
 
 /*
- * libkmod is opened the first time a module must be loaded, not linked:
- * it brings libcrypto along (for module signatures), which alone is about
- * 40% of the relocations the dynamic loader does before the engine's
- * main(), on every hook run.  Most runs never load a module: vfio-pci and
- * pciback stay loaded after their first use, and a release rebinds drivers
- * that are loaded.  The header still gives every function's type, so a
- * pointer cannot disagree with the library's prototype.
+ * libkmod is opened the first time a module must be loaded, not linked
+ * (hd-lazy-library.h): it brings libcrypto along (for module signatures),
+ * which alone was about 40% of the relocations the dynamic loader did
+ * before the engine's main(), on every hook run.  Most runs never load a
+ * module: vfio-pci and pciback stay loaded after their first use, and a
+ * release rebinds drivers that are loaded.
  */
-#define HD_KMOD_SONAME "libkmod.so.2"
-
 typedef struct {
 	__typeof__(kmod_new) *new_ctx;
 	__typeof__(kmod_unref) *unref;
@@ -34,51 +31,27 @@ typedef struct {
 	__typeof__(kmod_list_next) *list_next;
 } HdKmodApi;
 
+static const HdLazySymbol hd_kmod_symbols[] = {
+	HD_LAZY_SYMBOL(HdKmodApi, new_ctx, kmod_new),
+	HD_LAZY_SYMBOL(HdKmodApi, unref, kmod_unref),
+	HD_LAZY_SYMBOL(HdKmodApi, new_from_lookup, kmod_module_new_from_lookup),
+	HD_LAZY_SYMBOL(HdKmodApi, get_module, kmod_module_get_module),
+	HD_LAZY_SYMBOL(HdKmodApi, module_unref, kmod_module_unref),
+	HD_LAZY_SYMBOL(HdKmodApi, unref_list, kmod_module_unref_list),
+	HD_LAZY_SYMBOL(HdKmodApi, probe_insert, kmod_module_probe_insert_module),
+	HD_LAZY_SYMBOL(HdKmodApi, list_next, kmod_list_next),
+};
+
 static HdKmodApi hd_kmod_api;
 
-static gboolean
-hd_kmod_symbol(GModule *lib, const char *name, gpointer *symbol, GError **error)
-{
-	if (g_module_symbol(lib, name, symbol) && *symbol != NULL)
-		return TRUE;
-	g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "%s has no %s: %s", HD_KMOD_SONAME, name,
-		    g_module_error());
-	return FALSE;
-}
-
-/* once open, the library stays for the life of the process; its own lock,
- * as two contexts (the tests' threads) have two context locks */
-static const HdKmodApi *
-hd_kmod_open(GError **error)
-{
-	static GMutex opening;
-	static GModule *lib;
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&opening);
-	HdKmodApi api = {0};
-
-	if (lib != NULL)
-		return &hd_kmod_api;
-	lib = g_module_open(HD_KMOD_SONAME, G_MODULE_BIND_LOCAL);
-	if (lib == NULL) {
-		g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED, "cannot load modules: %s (install libkmod2)",
-			    g_module_error());
-		return NULL;
-	}
-	if (!hd_kmod_symbol(lib, "kmod_new", (gpointer *)&api.new_ctx, error) ||
-	    !hd_kmod_symbol(lib, "kmod_unref", (gpointer *)&api.unref, error) ||
-	    !hd_kmod_symbol(lib, "kmod_module_new_from_lookup", (gpointer *)&api.new_from_lookup, error) ||
-	    !hd_kmod_symbol(lib, "kmod_module_get_module", (gpointer *)&api.get_module, error) ||
-	    !hd_kmod_symbol(lib, "kmod_module_unref", (gpointer *)&api.module_unref, error) ||
-	    !hd_kmod_symbol(lib, "kmod_module_unref_list", (gpointer *)&api.unref_list, error) ||
-	    !hd_kmod_symbol(lib, "kmod_module_probe_insert_module", (gpointer *)&api.probe_insert, error) ||
-	    !hd_kmod_symbol(lib, "kmod_list_next", (gpointer *)&api.list_next, error)) {
-		g_module_close(lib);
-		lib = NULL;
-		return NULL;
-	}
-	hd_kmod_api = api;
-	return &hd_kmod_api;
-}
+static HdLazyLibrary hd_kmod_library = {
+	.soname = "libkmod.so.2",
+	.package = "libkmod2",
+	.symbols = hd_kmod_symbols,
+	.n_symbols = G_N_ELEMENTS(hd_kmod_symbols),
+	.table = &hd_kmod_api,
+	.table_size = sizeof(hd_kmod_api),
+};
 
 typedef struct kmod_ctx HdKmodCtx;
 typedef struct kmod_list HdKmodList;
@@ -125,7 +98,7 @@ hd_kmod_load(const char *module, gpointer user_data, GError **error)
 			    "refusing to load module %s under the test suite (%s is set)", module, HD_TESTING_ENV);
 		return FALSE;
 	}
-	kmod = hd_kmod_open(error);
+	kmod = hd_lazy_library_get(&hd_kmod_library, error);
 	if (kmod == NULL)
 		return FALSE;
 	ctx = kmod->new_ctx(NULL, NULL);

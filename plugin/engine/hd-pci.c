@@ -7,6 +7,10 @@
  * and turns the message into a GError.  libpci is not thread-safe, so the
  * jump target is per thread and each call is guarded separately.
  *
+ * Only planning identifies devices, so libpci, and libudev with it, is
+ * opened when the first plan needs it (hd-lazy-library.h), not at every
+ * hook run's start.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-pci.h"
@@ -16,8 +20,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hd-autocleanups.h"
+#include <pci/pci.h>
+
 #include "hd-error.h"
+#include "hd-lazy-library.h"
+
+typedef struct {
+	__typeof__(pci_alloc) *alloc;
+	__typeof__(pci_init) *init;
+	__typeof__(pci_cleanup) *cleanup;
+	__typeof__(pci_set_param) *set_param;
+	__typeof__(pci_get_dev) *get_dev;
+	__typeof__(pci_free_dev) *free_dev;
+	__typeof__(pci_fill_info) *fill_info;
+	__typeof__(pci_read_byte) *read_byte;
+	__typeof__(pci_lookup_name) *lookup_name;
+} HdPciApi;
+
+static const HdLazySymbol hd_pci_symbols[] = {
+	HD_LAZY_SYMBOL(HdPciApi, alloc, pci_alloc),
+	HD_LAZY_SYMBOL(HdPciApi, init, pci_init),
+	HD_LAZY_SYMBOL(HdPciApi, cleanup, pci_cleanup),
+	HD_LAZY_SYMBOL(HdPciApi, set_param, pci_set_param),
+	HD_LAZY_SYMBOL(HdPciApi, get_dev, pci_get_dev),
+	HD_LAZY_SYMBOL(HdPciApi, free_dev, pci_free_dev),
+	HD_LAZY_SYMBOL(HdPciApi, fill_info, pci_fill_info),
+	HD_LAZY_SYMBOL(HdPciApi, read_byte, pci_read_byte),
+	HD_LAZY_SYMBOL(HdPciApi, lookup_name, pci_lookup_name),
+};
+
+static HdPciApi hd_pci_api;
+
+static HdLazyLibrary hd_pci_library = {
+	.soname = "libpci.so.3",
+	.package = "libpci3",
+	.symbols = hd_pci_symbols,
+	.n_symbols = G_N_ELEMENTS(hd_pci_symbols),
+	.table = &hd_pci_api,
+	.table_size = sizeof(hd_pci_api),
+};
+
+/* callable only once hd_pci_new() has opened the library */
+static void
+hd_pci_access_free(struct pci_access *access)
+{
+	hd_pci_api.cleanup(access);
+}
+
+typedef struct pci_access HdPciAccess;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdPciAccess, hd_pci_access_free)
 
 struct _HdPci {
 	struct pci_access *access;
@@ -75,16 +126,20 @@ hd_pci_guarded(HdPciCall call, gpointer data, GError **error)
 static void
 hd_pci_call_init(gpointer data)
 {
-	pci_init(data);
+	hd_pci_api.init(data);
 }
 
 HdPci *
 hd_pci_new(const char *sysfs_root, GError **error)
 {
-	g_autoptr(HdPciAccess) access = pci_alloc();
+	const HdPciApi *api = hd_lazy_library_get(&hd_pci_library, error);
+	g_autoptr(HdPciAccess) access = NULL;
 	g_autofree gchar *sysfs_path = g_build_filename(sysfs_root, "bus", "pci", NULL);
 	HdPci *pci;
 
+	if (api == NULL)
+		return NULL;
+	access = api->alloc();
 	access->error = hd_pci_error;
 	access->warning = hd_pci_debug;
 	access->debug = hd_pci_debug;
@@ -92,7 +147,7 @@ hd_pci_new(const char *sysfs_root, GError **error)
 	 * would read the real hardware whatever our root says */
 	access->method = PCI_ACCESS_SYS_BUS_PCI;
 	/* libpci 3.9 takes non-const names; it copies the value */
-	pci_set_param(access, (char *)"sysfs.path", sysfs_path);
+	api->set_param(access, (char *)"sysfs.path", sysfs_path);
 	if (!hd_pci_guarded(hd_pci_call_init, access, error))
 		return NULL;
 	pci = g_new0(HdPci, 1);
@@ -105,7 +160,7 @@ hd_pci_free(HdPci *pci)
 {
 	if (pci == NULL)
 		return;
-	g_clear_pointer(&pci->access, pci_cleanup);
+	g_clear_pointer(&pci->access, hd_pci_access_free);
 	g_free(pci);
 }
 
@@ -119,8 +174,8 @@ hd_pci_call_fill(gpointer data)
 {
 	HdPciFill *fill = data;
 
-	pci_fill_info(fill->dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_RESCAN);
-	fill->header_type = pci_read_byte(fill->dev, PCI_HEADER_TYPE);
+	hd_pci_api.fill_info(fill->dev, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_RESCAN);
+	fill->header_type = hd_pci_api.read_byte(fill->dev, PCI_HEADER_TYPE);
 }
 
 static gchar *
@@ -130,7 +185,7 @@ hd_pci_lookup(HdPci *pci, int what, guint16 vendor_id, guint16 device_id)
 	const char *name;
 
 	/* pci.ids only: the udev hwdb would make the answer depend on the host */
-	name = pci_lookup_name(pci->access, buf, sizeof(buf),
+	name = hd_pci_api.lookup_name(pci->access, buf, sizeof(buf),
 			       what | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB,
 			       vendor_id, device_id);
 	return name != NULL ? g_strdup(name) : NULL;
@@ -144,7 +199,7 @@ hd_pci_identify(HdPci *pci, const HdAddress *addr, gboolean with_names, HdPciIde
 	HdPciFill fill = {0};
 	gboolean ok;
 
-	fill.dev = pci_get_dev(pci->access, (int)addr->domain, (int)addr->bus,
+	fill.dev = hd_pci_api.get_dev(pci->access, (int)addr->domain, (int)addr->bus,
 			       (int)addr->slot, (int)addr->function);
 	ok = hd_pci_guarded(hd_pci_call_fill, &fill, error);
 	if (ok) {
@@ -164,7 +219,7 @@ hd_pci_identify(HdPci *pci, const HdAddress *addr, gboolean with_names, HdPciIde
 			out->device_name = hd_pci_lookup(pci, PCI_LOOKUP_DEVICE, out->vendor_id, out->device_id);
 		}
 	}
-	pci_free_dev(fill.dev);
+	hd_pci_api.free_dev(fill.dev);
 	return ok;
 }
 

@@ -8,6 +8,10 @@
  * and the console's framebuffer in sysfs.  Link-local addresses and routes
  * do not count: every interface that is up has them.
  *
+ * Only planning checks, so libmount (and libblkid and libselinux with it)
+ * is opened by the first check that reads a mount table, not at every
+ * hook run's start (hd-lazy-library.h).
+ *
  * The checks start from what is used and trace it down to the hardware:
  * the class link of every block device and network interface resolves to
  * where the device sits in /sys/devices, and that is below the PCI function
@@ -30,12 +34,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <libmount.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
 #include "hd-autocleanups.h"
 #include "hd-error.h"
+#include "hd-lazy-library.h"
 
 /* ---- where a device sits ---------------------------------------------- */
 
@@ -778,6 +784,66 @@ hd_usage_block_by_path(HdContext *ctx, const char *source)
 	return hd_sysfs_exists(ctx->sysfs, link) ? g_strdup(name) : NULL;
 }
 
+/* ---- libmount, opened when a mount table is first read ----------------- */
+
+typedef struct {
+	__typeof__(mnt_new_table) *new_table;
+	__typeof__(mnt_unref_table) *unref_table;
+	__typeof__(mnt_table_parse_file) *parse_file;
+	__typeof__(mnt_table_parse_swaps) *parse_swaps;
+	__typeof__(mnt_new_iter) *new_iter;
+	__typeof__(mnt_free_iter) *free_iter;
+	__typeof__(mnt_table_next_fs) *next_fs;
+	__typeof__(mnt_fs_get_devno) *fs_get_devno;
+	__typeof__(mnt_fs_get_source) *fs_get_source;
+	__typeof__(mnt_fs_get_target) *fs_get_target;
+	__typeof__(mnt_fs_is_swaparea) *fs_is_swaparea;
+} HdMntApi;
+
+static const HdLazySymbol hd_mnt_symbols[] = {
+	HD_LAZY_SYMBOL(HdMntApi, new_table, mnt_new_table),
+	HD_LAZY_SYMBOL(HdMntApi, unref_table, mnt_unref_table),
+	HD_LAZY_SYMBOL(HdMntApi, parse_file, mnt_table_parse_file),
+	HD_LAZY_SYMBOL(HdMntApi, parse_swaps, mnt_table_parse_swaps),
+	HD_LAZY_SYMBOL(HdMntApi, new_iter, mnt_new_iter),
+	HD_LAZY_SYMBOL(HdMntApi, free_iter, mnt_free_iter),
+	HD_LAZY_SYMBOL(HdMntApi, next_fs, mnt_table_next_fs),
+	HD_LAZY_SYMBOL(HdMntApi, fs_get_devno, mnt_fs_get_devno),
+	HD_LAZY_SYMBOL(HdMntApi, fs_get_source, mnt_fs_get_source),
+	HD_LAZY_SYMBOL(HdMntApi, fs_get_target, mnt_fs_get_target),
+	HD_LAZY_SYMBOL(HdMntApi, fs_is_swaparea, mnt_fs_is_swaparea),
+};
+
+static HdMntApi hd_mnt;
+
+static HdLazyLibrary hd_mnt_library = {
+	.soname = "libmount.so.1",
+	.package = "libmount1",
+	.symbols = hd_mnt_symbols,
+	.n_symbols = G_N_ELEMENTS(hd_mnt_symbols),
+	.table = &hd_mnt,
+	.table_size = sizeof(hd_mnt),
+};
+
+typedef struct libmnt_table HdMntTable;
+typedef struct libmnt_iter HdMntIter;
+
+/* callable only once the library is open, as whatever made them did */
+static void
+hd_mnt_table_unref(HdMntTable *table)
+{
+	hd_mnt.unref_table(table);
+}
+
+static void
+hd_mnt_iter_free(HdMntIter *iter)
+{
+	hd_mnt.free_iter(iter);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdMntTable, hd_mnt_table_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdMntIter, hd_mnt_iter_free)
+
 /*
  * The block device a mount or swap is on: by device number, where it is a
  * block device's (btrfs shows an anonymous one, swap none), or else by the
@@ -786,8 +852,8 @@ hd_usage_block_by_path(HdContext *ctx, const char *source)
 static gchar *
 hd_usage_block_of(HdContext *ctx, struct libmnt_fs *fs)
 {
-	dev_t devno = mnt_fs_get_devno(fs);
-	const char *source = mnt_fs_get_source(fs);
+	dev_t devno = hd_mnt.fs_get_devno(fs);
+	const char *source = hd_mnt.fs_get_source(fs);
 
 	if (major(devno) != 0) {
 		g_autofree gchar *link = g_strdup_printf("dev/block/%u:%u", major(devno), minor(devno));
@@ -804,10 +870,15 @@ static HdMntTable *
 hd_usage_proc_table(HdContext *ctx, const char *file, GError **error)
 {
 	g_autofree gchar *path = g_build_filename(ctx->proc_root, file, NULL);
-	g_autoptr(HdMntTable) table = mnt_new_table();
+	const HdMntApi *mnt = hd_lazy_library_get(&hd_mnt_library, error);
+	g_autoptr(HdMntTable) table = NULL;
 	gboolean swaps = g_str_equal(file, "swaps");
-	int rc = swaps ? mnt_table_parse_swaps(table, path) : mnt_table_parse_file(table, path);
+	int rc;
 
+	if (mnt == NULL)
+		return NULL;
+	table = mnt->new_table();
+	rc = swaps ? mnt->parse_swaps(table, path) : mnt->parse_file(table, path);
 	/* a kernel built without swap has no /proc/swaps */
 	if (rc == 0 || (swaps && rc == -ENOENT))
 		return g_steal_pointer(&table);
@@ -834,20 +905,21 @@ hd_usage_check_table(HdContext *ctx, HdUsageIndex *index, GPtrArray *leaves, con
 		     GError **error)
 {
 	g_autoptr(HdMntTable) table = hd_usage_proc_table(ctx, file, error);
-	g_autoptr(HdMntIter) iter = mnt_new_iter(MNT_ITER_FORWARD);
+	g_autoptr(HdMntIter) iter = NULL;
 	struct libmnt_fs *fs;
 
 	if (table == NULL)
 		return FALSE;
-	while (*reason == NULL && mnt_table_next_fs(table, iter, &fs) == 0) {
+	iter = hd_mnt.new_iter(MNT_ITER_FORWARD);
+	while (*reason == NULL && hd_mnt.next_fs(table, iter, &fs) == 0) {
 		g_autofree gchar *name = hd_usage_block_of(ctx, fs);
 		g_autoptr(GPtrArray) chain = hd_usage_chain(ctx, index, hd_usage_block_slaves, leaves, name);
 		g_autofree gchar *use = NULL;
 
 		if (chain == NULL)
 			continue;
-		use = mnt_fs_is_swaparea(fs) ? g_strdup("in use as swap")
-					     : g_strdup_printf("mounted on %s", mnt_fs_get_target(fs));
+		use = hd_mnt.fs_is_swaparea(fs) ? g_strdup("in use as swap")
+						: g_strdup_printf("mounted on %s", hd_mnt.fs_get_target(fs));
 		*reason = hd_usage_block_reason(chain, use);
 	}
 	return TRUE;

@@ -1,0 +1,51 @@
+/*
+ * hd-hook-release.c: "release end", from the journal alone
+ *
+ * A release parses nothing: the domain's journal says what was changed
+ * and how to put it back.  So this file, and what it links, has no XML
+ * parser, and hostdev-hook-release, which the front runs for a release,
+ * starts without loading libxml2 (hd-hook.c has the operations that parse).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "hd-hook.h"
+
+#include "hd-engine.h"
+#include "hd-journal.h"
+
+HdContext *
+hd_hook_open(const HdHookArgs *args, GError **error)
+{
+	g_autoptr(HdContext) ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
+
+	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
+		return NULL;
+	return g_steal_pointer(&ctx);
+}
+
+/*
+ * No state lock: release changes only what this domain's journal holds,
+ * each unit under its own lock, and libvirt never prepares a domain while
+ * releasing it.  Other plans see each device as this domain's until it is
+ * back where it was.
+ */
+gboolean
+hd_hook_release_domain(HdContext *ctx, const char *name, GError **error)
+{
+	HdOwner owner = {HD_OWNER_DOMAIN, (gchar *)name};
+
+	/* the journals in it are acted on: they must be ours alone */
+	if (!hd_state_dir_check(ctx->state_dir, error)) {
+		g_prefix_error(error, "host: ");
+		return FALSE;
+	}
+	return hd_engine_release(ctx, &owner, error);
+}
+
+gboolean
+hd_hook_release(const HdHookArgs *args, GError **error)
+{
+	g_autoptr(HdContext) ctx = hd_hook_open(args, error);
+
+	return ctx != NULL && hd_hook_release_domain(ctx, args->domain_name, error);
+}

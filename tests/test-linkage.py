@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""What each hook program makes the dynamic loader load, before main() (TAP).
+
+Every library a program links is loaded, relocated and initialised on
+every run; under TCG each costs milliseconds, and the hook runs on every
+VM start and stop.  So the layering is checked on the built programs'
+DT_NEEDED entries, as readelf prints them, not on the meson files:
+
+  hostdev-hook          the front, on every operation of every domain:
+                        libc and nothing else
+  hostdev-hook-release  a release restores from its journal: no XML
+                        parser (libxml2, with ICU and libstdc++) and none
+                        of the libraries only planning uses
+  hostdev-hook-engine   libkmod, libpci and libmount are opened when first
+                        needed (plugin/engine/hd-lazy-library.h), never
+                        linked
+"""
+import re
+import shutil
+import subprocess
+import sys
+
+PLANNING_ONLY = ("libkmod", "libpci", "libmount", "libudev", "libblkid", "libselinux")
+PARSER = ("libxml2", "libicu", "libstdc++")
+# a sanitizer build's runtimes are the build's, not the program's
+SANITIZERS = ("libasan", "libubsan", "liblsan", "libtsan")
+
+
+def needed(path):
+    out = subprocess.run(["readelf", "--dynamic", "--wide", path], check=True,
+                         capture_output=True, text=True).stdout
+    return [lib for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+            if not lib.startswith(SANITIZERS)]
+
+
+def check(number, name, path, allowed=None, forbidden=()):
+    libs = needed(path)
+    wrong = [lib for lib in libs
+             if (allowed is not None and lib not in allowed)
+             or any(lib.startswith(prefix) for prefix in forbidden)]
+    status = "ok" if libs and not wrong else "not ok"
+    print(f"{status} {number} - {name} links {', '.join(libs) or 'nothing'}")
+    if wrong:
+        print(f"# {name} must not link {', '.join(wrong)}")
+    return not wrong
+
+
+def main():
+    bin_dir = sys.argv[1]
+    if shutil.which("readelf") is None:
+        print("1..0 # SKIP readelf (binutils) is not installed")
+        return 0
+    checks = [
+        ("hostdev-hook", dict(allowed=("libc.so.6",))),
+        ("hostdev-hook-release", dict(forbidden=PARSER + PLANNING_ONLY)),
+        ("hostdev-hook-engine", dict(forbidden=PLANNING_ONLY)),
+    ]
+    print(f"1..{len(checks)}")
+    results = [check(n, name, f"{bin_dir}/{name}", **kw) for n, (name, kw) in enumerate(checks, 1)]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
