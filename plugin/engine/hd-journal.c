@@ -531,7 +531,7 @@ hd_journal_scan_number(const char *contents, gsize len, gsize *i, GError **error
 	gboolean integer = TRUE;
 	g_autofree gchar *text = NULL;
 
-	for (; end < len && strchr("0123456789+-.eE", contents[end]) != NULL; end++)
+	for (; end < len && contents[end] != '\0' && strchr("0123456789+-.eE", contents[end]) != NULL; end++)
 		integer = integer && g_ascii_isdigit(contents[end]);
 	*i = end - 1;
 	if (!integer)
