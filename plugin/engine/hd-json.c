@@ -61,8 +61,13 @@ hd_json_string_array(const GPtrArray *strings)
 gchar *
 hd_json_to_data(json_object *root)
 {
-	return g_strdup(json_object_to_json_string_ext(
-	    root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	const char *text = json_object_to_json_string_ext(
+	    root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	/* never NULL: a journal saved as NULL is a journal removed */
+	if (text == NULL)
+		g_error("json-c: cannot write a document: out of memory");
+	return g_strdup(text);
 }
 
 json_object *
