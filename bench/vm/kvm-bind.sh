@@ -252,20 +252,8 @@ took=$(((${EPOCHREALTIME/./} - ${started/./}) / 1000000))
 
 # ---- peak RSS, untimed ----------------------------------------------------
 
-# peak_rss FILE COMMAND...
-if [ -x /usr/bin/time ]; then
-    rss_tool="/usr/bin/time -f %M"
-    peak_rss() {
-        /usr/bin/time -f %M -o "$@"
-    }
-elif [ -x "$VMTEST_BUILD_DIR/bench/peak-rss" ]; then
-    rss_tool=bench/peak-rss
-    peak_rss() {
-        "$VMTEST_BUILD_DIR/bench/peak-rss" "$@"
-    }
-else
-    rss_tool="nothing: neither /usr/bin/time nor bench/peak-rss is there"
-fi
+# shellcheck source=bench/vm/peak-rss.sh
+. "$VMTEST_SOURCE_DIR/bench/vm/peak-rss.sh"
 
 # rss NAME COMMAND...: the peak RSS of one run, in KiB, to $samples
 rss() {

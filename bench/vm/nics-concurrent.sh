@@ -28,6 +28,8 @@
 #   P2  hook cycle / floor cycle (target <= 1.2) and virsh cycle / hook
 #       cycle (target >= 5);
 #   P3  hook restore / floor restore (target <= 0.5).
+# Then, untimed, the peak RSS of the hook's prepare of the four (its
+# engine's; target <= 6 MiB) and of their release, medians of 3 runs.
 # Bash for $EPOCHREALTIME, a clock read without a fork.
 [ -n "${BASH_VERSION-}" ] || exec bash "$0" "$@"
 # shellcheck source=tests/vm/guest/lib.sh
@@ -191,8 +193,27 @@ for ((round = 0; round < rounds; round++)); do
 done
 took=$(((${EPOCHREALTIME/./} - ${started/./}) / 1000000))
 
+# ---- peak RSS, untimed ---------------------------------------------------------
+
+# shellcheck source=bench/vm/peak-rss.sh
+. "$VMTEST_SOURCE_DIR/bench/vm/peak-rss.sh"
+if [ "$(type -t peak_rss)" = function ]; then
+    for ((round = 0; round < 3; round++)); do
+        peak_rss "$tmp/rss" "$HOOK" nics4 prepare begin - < "$tmp/domain.xml" ||
+            fail "prepare failed under $rss_tool"
+        echo "rss-prepare $(cat "$tmp/rss")" >> "$samples"
+        expect_all_on vfio-pci
+        settle
+        peak_rss "$tmp/rss" "$HOOK" nics4 release end - < "$tmp/domain.xml" ||
+            fail "release failed under $rss_tool"
+        echo "rss-release $(cat "$tmp/rss")" >> "$samples"
+        expect_all_back
+        settle back
+    done
+fi
+
 read -r kernel _ < /proc/sys/kernel/osrelease
-awk -v rounds="$rounds" -v kernel="$kernel" -v cpus="$(nproc)" -v took="$took" '
+awk -v rounds="$rounds" -v kernel="$kernel" -v cpus="$(nproc)" -v took="$took" -v rss_tool="$rss_tool" '
 function median(name,    n, i, j, v, t) {
     n = count[name]
     for (i = 1; i <= n; i++) v[i] = value[name, i]
@@ -224,4 +245,10 @@ END {
     printf "  P3: hook / floor, restore %5.2fx  (target <= 0.5x)\n", r["hook"] / r["floor"]
     printf "      hook / floor, bind    %5.2fx\n", p["hook"] / p["floor"]
     printf "  the best any concurrent restore did here: floor at once / floor %.2fx\n", r["parallel"] / r["floor"]
+    if (count["rss-prepare"] > 0) {
+        printf "\n  peak RSS (%s), medians of %d: prepare of the four %.2f MiB (target <= 6 MiB), release %.2f MiB\n",
+               rss_tool, count["rss-prepare"], median("rss-prepare") / 1024, median("rss-release") / 1024
+    } else {
+        printf "\n  peak RSS not measured: %s\n", rss_tool
+    }
 }' "$samples"

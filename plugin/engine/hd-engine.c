@@ -135,19 +135,32 @@ hd_units_lookup(GPtrArray *units, GHashTable *by_key, gchar *key)
 	return unit;
 }
 
-/* one thread per unit, up to the context's limit; none for a single unit */
+/* one thread per unit, up to the context's limit; none for a single unit,
+ * or when no thread can be had: the units then run here, one by one */
 static void
 hd_run_units(HdRun *run, GPtrArray *units, GFunc func)
 {
 	guint workers = MIN(units->len, run->ctx->max_workers);
-	GThreadPool *pool;
+	g_autoptr(GError) error = NULL;
+	GThreadPool *pool = NULL;
 
-	if (workers <= 1) {
+	/* exclusive: its threads start here, directly; a shared pool would
+	 * hand each start to GLib's spawner thread first */
+	if (workers > 1)
+		pool = g_thread_pool_new(func, run, (gint)workers, TRUE, &error);
+	/* GLib returns the pool with the threads it could start: none of
+	 * them has work yet, so let them go */
+	if (error != NULL) {
+		hd_log_action(G_LOG_LEVEL_WARNING, run->journal->owner.name, NULL, "units",
+			      "running them one by one: %s", error->message);
+		if (pool != NULL)
+			g_thread_pool_free(g_steal_pointer(&pool), TRUE, TRUE);
+	}
+	if (pool == NULL) {
 		for (guint i = 0; i < units->len; i++)
 			func(g_ptr_array_index(units, i), run);
 		return;
 	}
-	pool = g_thread_pool_new(func, run, (gint)workers, FALSE, NULL);
 	for (guint i = 0; i < units->len; i++)
 		g_thread_pool_push(pool, g_ptr_array_index(units, i), NULL);
 	g_thread_pool_free(pool, FALSE, TRUE); /* waits for every unit */
