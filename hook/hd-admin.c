@@ -593,50 +593,53 @@ hd_admin_rows_to_text(GArray *rows)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+static json_object *
+hd_admin_device_to_json(const HdAdminRow *row)
+{
+	json_object *device = json_object_new_object();
+
+	hd_json_add_string(device, "address", row->entry->address);
+	hd_json_add_string(device, "owner", hd_admin_owner_label(&row->journal->owner));
+	hd_json_add_string(device, "journal", row->journal->owner.name);
+	hd_json_add_string(device, "current_driver", row->info->driver);
+	hd_json_add_string(device, "target_driver", hd_entry_get_string(row->entry, "target_driver"));
+	hd_json_add_string(device, "original_driver", hd_entry_get_string(row->entry, "original_driver"));
+	hd_json_add_string(device, "original_override", hd_entry_get_string(row->entry, "original_override"));
+	hd_json_add_bool(device, "found_bound", hd_entry_get_bool(row->entry, "found_bound"));
+	hd_json_add_string(device, "used_by", row->used_by);
+	return device;
+}
+
+static json_object *
+hd_admin_vf_pool_to_json(const HdAdminRow *row)
+{
+	json_object *pool = json_object_new_object();
+
+	hd_json_add_string(pool, "pf", row->entry->address);
+	hd_json_add_string(pool, "owner", hd_admin_owner_label(&row->journal->owner));
+	hd_json_add_string(pool, "numvfs", row->numvfs);
+	hd_json_add_int(pool, "original_numvfs", hd_entry_get_int(row->entry, "original_numvfs", -1));
+	return pool;
+}
+
 static gchar *
 hd_admin_rows_to_json(GArray *rows)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(json_object) root = json_object_new_object();
+	json_object *devices = json_object_new_array();
+	json_object *vfs = json_object_new_array();
 
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "devices");
-	json_builder_begin_array(builder);
 	for (guint i = 0; i < rows->len; i++) {
 		const HdAdminRow *row = &g_array_index(rows, HdAdminRow, i);
 
-		if (row->entry->phase != HD_PHASE_BIND)
-			continue;
-		json_builder_begin_object(builder);
-		hd_json_add_string(builder, "address", row->entry->address);
-		hd_json_add_string(builder, "owner", hd_admin_owner_label(&row->journal->owner));
-		hd_json_add_string(builder, "journal", row->journal->owner.name);
-		hd_json_add_string(builder, "current_driver", row->info->driver);
-		hd_json_add_string(builder, "target_driver", hd_entry_get_string(row->entry, "target_driver"));
-		hd_json_add_string(builder, "original_driver", hd_entry_get_string(row->entry, "original_driver"));
-		hd_json_add_string(builder, "original_override", hd_entry_get_string(row->entry, "original_override"));
-		hd_json_add_bool(builder, "found_bound", hd_entry_get_bool(row->entry, "found_bound"));
-		hd_json_add_string(builder, "used_by", row->used_by);
-		json_builder_end_object(builder);
+		if (row->entry->phase == HD_PHASE_BIND)
+			hd_json_append(devices, hd_admin_device_to_json(row));
+		else if (row->entry->phase == HD_PHASE_PROVISION)
+			hd_json_append(vfs, hd_admin_vf_pool_to_json(row));
 	}
-	json_builder_end_array(builder);
-	json_builder_set_member_name(builder, "vfs");
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < rows->len; i++) {
-		const HdAdminRow *row = &g_array_index(rows, HdAdminRow, i);
-
-		if (row->entry->phase != HD_PHASE_PROVISION)
-			continue;
-		json_builder_begin_object(builder);
-		hd_json_add_string(builder, "pf", row->entry->address);
-		hd_json_add_string(builder, "owner", hd_admin_owner_label(&row->journal->owner));
-		hd_json_add_string(builder, "numvfs", row->numvfs);
-		json_builder_set_member_name(builder, "original_numvfs");
-		json_builder_add_int_value(builder, hd_entry_get_int(row->entry, "original_numvfs", -1));
-		json_builder_end_object(builder);
-	}
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
-	return hd_json_to_data(builder);
+	hd_json_add(root, "devices", devices);
+	hd_json_add(root, "vfs", vfs);
+	return hd_json_to_data(root);
 }
 
 gchar *

@@ -109,86 +109,70 @@ hdctl_policy_to_text(const HdPolicy *policy)
 }
 
 static void
-hdctl_policy_json_strings(JsonBuilder *builder, const char *member, const GPtrArray *strings)
+hdctl_policy_json_origin(json_object *object, const char *file, guint line)
 {
-	json_builder_set_member_name(builder, member);
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < strings->len; i++)
-		json_builder_add_string_value(builder, g_ptr_array_index(strings, i));
-	json_builder_end_array(builder);
+	hd_json_add_string(object, "file", file);
+	hd_json_add(object, "line", file != NULL ? json_object_new_int64(line) : NULL);
 }
 
-static void
-hdctl_policy_json_origin(JsonBuilder *builder, const char *file, guint line)
+static json_object *
+hdctl_policy_json_settings(const HdPolicy *policy)
 {
-	hd_json_add_string(builder, "file", file);
-	json_builder_set_member_name(builder, "line");
-	if (file != NULL)
-		json_builder_add_int_value(builder, line);
-	else
-		json_builder_add_null_value(builder);
-}
+	json_object *settings = json_object_new_array_ext((int)policy->settings->len);
 
-static void
-hdctl_policy_json_settings(JsonBuilder *builder, const HdPolicy *policy)
-{
-	json_builder_set_member_name(builder, "settings");
-	json_builder_begin_array(builder);
 	for (guint i = 0; i < policy->settings->len; i++) {
 		const HdPolicySetting *setting = g_ptr_array_index(policy->settings, i);
+		json_object *object = json_object_new_object();
 
-		json_builder_begin_object(builder);
-		hd_json_add_string(builder, "group", setting->group);
-		hd_json_add_string(builder, "key", setting->key);
-		hd_json_add_string(builder, "value", setting->value);
-		hdctl_policy_json_origin(builder, setting->file, setting->line);
-		json_builder_end_object(builder);
+		hd_json_add_string(object, "group", setting->group);
+		hd_json_add_string(object, "key", setting->key);
+		hd_json_add_string(object, "value", setting->value);
+		hdctl_policy_json_origin(object, setting->file, setting->line);
+		hd_json_append(settings, object);
 	}
-	json_builder_end_array(builder);
+	return settings;
 }
 
-static void
-hdctl_policy_json_list(JsonBuilder *builder, const char *member, GStrv items)
+static json_object *
+hdctl_policy_json_list(GStrv items)
 {
-	json_builder_set_member_name(builder, member);
-	json_builder_begin_array(builder);
+	json_object *list = json_object_new_array();
+
 	for (guint i = 0; items[i] != NULL; i++)
-		json_builder_add_string_value(builder, items[i]);
-	json_builder_end_array(builder);
+		hd_json_append(list, json_object_new_string(items[i]));
+	return list;
 }
 
-static void
-hdctl_policy_json_quirks(JsonBuilder *builder, const HdPolicy *policy)
+static json_object *
+hdctl_policy_json_quirks(const HdPolicy *policy)
 {
-	json_builder_set_member_name(builder, "quirks");
-	json_builder_begin_array(builder);
+	json_object *quirks = json_object_new_array_ext((int)policy->quirks->len);
+
 	for (guint i = 0; i < policy->quirks->len; i++) {
 		const HdQuirk *quirk = g_ptr_array_index(policy->quirks, i);
 		g_auto(GStrv) devices = hdctl_policy_quirk_devices(quirk);
 		g_auto(GStrv) fields = hdctl_policy_quirk_fields(quirk);
+		json_object *object = json_object_new_object();
 
-		json_builder_begin_object(builder);
-		hd_json_add_string(builder, "label", quirk->label);
-		hdctl_policy_json_origin(builder, quirk->file, quirk->line);
-		hdctl_policy_json_list(builder, "devices", devices);
-		hdctl_policy_json_list(builder, "fields", fields);
-		json_builder_end_object(builder);
+		hd_json_add_string(object, "label", quirk->label);
+		hdctl_policy_json_origin(object, quirk->file, quirk->line);
+		hd_json_add(object, "devices", hdctl_policy_json_list(devices));
+		hd_json_add(object, "fields", hdctl_policy_json_list(fields));
+		hd_json_append(quirks, object);
 	}
-	json_builder_end_array(builder);
+	return quirks;
 }
 
 static gchar *
 hdctl_policy_to_json(const HdPolicy *policy)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(json_object) root = json_object_new_object();
 
-	json_builder_begin_object(builder);
-	hdctl_policy_json_strings(builder, "files", policy->sources);
-	hdctl_policy_json_strings(builder, "not_read", policy->skipped);
-	hdctl_policy_json_settings(builder, policy);
-	hdctl_policy_json_quirks(builder, policy);
-	json_builder_end_object(builder);
-	return hd_json_to_data(builder);
+	hd_json_add(root, "files", hd_json_string_array(policy->sources));
+	hd_json_add(root, "not_read", hd_json_string_array(policy->skipped));
+	hd_json_add(root, "settings", hdctl_policy_json_settings(policy));
+	hd_json_add(root, "quirks", hdctl_policy_json_quirks(policy));
+	return hd_json_to_data(root);
 }
 
 int

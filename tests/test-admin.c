@@ -9,12 +9,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <json-glib/json-glib.h>
 
 #include "hd-admin.h"
 #include "hd-status.h"
 #include "plugin-fixture.h"
 #include "test-helpers.h"
+#include "test-json.h"
 
 /*
  * The host: two e1000e NICs, each alone in its IOMMU group; an NVMe SR-IOV
@@ -493,8 +493,8 @@ test_assign_round_trip(AdminFixture *fx, gconstpointer data)
 	g_autofree gchar *report = NULL;
 	g_autofree gchar *undo = NULL;
 	g_autofree gchar *json = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonObject *device;
+	g_autoptr(json_object) root = NULL;
+	json_object *device;
 
 	/* an administrator pinned the NIC to its driver */
 	g_assert_true(
@@ -509,17 +509,15 @@ test_assign_round_trip(AdminFixture *fx, gconstpointer data)
 	plugin_assert_driver(&fx->base, NIC2, "vfio-pci");
 
 	json = admin_list(fx, TRUE);
-	g_assert_true(json_parser_load_from_data(parser, json, -1, &error));
-	g_assert_no_error(error);
-	device = json_array_get_object_element(
-	    json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "devices"), 0);
-	g_assert_cmpstr(json_object_get_string_member(device, "address"), ==, NIC2);
-	g_assert_cmpstr(json_object_get_string_member(device, "owner"), ==, "assign");
-	g_assert_cmpstr(json_object_get_string_member(device, "journal"), ==, "assign-0000-02-00-0");
-	g_assert_cmpstr(json_object_get_string_member(device, "current_driver"), ==, "vfio-pci");
-	g_assert_cmpstr(json_object_get_string_member(device, "original_driver"), ==, "e1000e");
-	g_assert_cmpstr(json_object_get_string_member(device, "original_override"), ==, "e1000e");
-	g_assert_true(json_object_get_null_member(device, "used_by"));
+	root = test_json_parse(json);
+	device = test_json_index(test_json_array(root, "devices"), 0);
+	g_assert_cmpstr(test_json_string(device, "address"), ==, NIC2);
+	g_assert_cmpstr(test_json_string(device, "owner"), ==, "assign");
+	g_assert_cmpstr(test_json_string(device, "journal"), ==, "assign-0000-02-00-0");
+	g_assert_cmpstr(test_json_string(device, "current_driver"), ==, "vfio-pci");
+	g_assert_cmpstr(test_json_string(device, "original_driver"), ==, "e1000e");
+	g_assert_cmpstr(test_json_string(device, "original_override"), ==, "e1000e");
+	g_assert_true(test_json_is_null(device, "used_by"));
 
 	undo = admin_unassign(fx, NIC2, &error);
 	g_assert_no_error(error);
@@ -835,21 +833,18 @@ static void
 test_cli_list_assignable(AdminFixture *fx, gconstpointer data)
 {
 	g_auto(TestRun) run = {0};
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-	JsonObject *device;
+	g_autoptr(json_object) root = NULL;
+	json_object *device;
 
 	admin_assign_ok(fx, NIC1, NULL, HD_HYPERVISOR_KVM);
 	admin_run_cli(fx, &run, "list-assignable", "--json");
 	g_assert_cmpstr(run.err, ==, "");
 	g_assert_cmpint(run.exit_status, ==, 0);
-	g_assert_true(json_parser_load_from_data(parser, run.out, -1, &error));
-	g_assert_no_error(error);
-	device = json_array_get_object_element(
-	    json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "devices"), 0);
-	g_assert_cmpstr(json_object_get_string_member(device, "address"), ==, NIC1);
-	g_assert_cmpstr(json_object_get_string_member(device, "owner"), ==, "assign");
-	g_assert_cmpstr(json_object_get_string_member(device, "original_driver"), ==, "e1000e");
+	root = test_json_parse(run.out);
+	device = test_json_index(test_json_array(root, "devices"), 0);
+	g_assert_cmpstr(test_json_string(device, "address"), ==, NIC1);
+	g_assert_cmpstr(test_json_string(device, "owner"), ==, "assign");
+	g_assert_cmpstr(test_json_string(device, "original_driver"), ==, "e1000e");
 	admin_unassign_ok(fx, NIC1);
 }
 

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <unistd.h>
 
 #include "hd-enum.h"
@@ -35,7 +34,6 @@ test_error_foreign(void)
 	    {g_file_error_quark, G_FILE_ERROR_ACCES, HD_ERROR_PERMISSION_DENIED},
 	    {g_file_error_quark, G_FILE_ERROR_IO, HD_ERROR_FAILED},
 	    {g_key_file_error_quark, G_KEY_FILE_ERROR_PARSE, HD_ERROR_INVALID_DATA},
-	    {json_parser_error_quark, JSON_PARSER_ERROR_INVALID_BAREWORD, HD_ERROR_INVALID_DATA},
 	    {hd_error_quark, HD_ERROR_CONFLICT, HD_ERROR_CONFLICT},
 	};
 

@@ -9,7 +9,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <errno.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -24,6 +23,7 @@
 #include "hd-status.h"
 #include "mock-sysfs.h"
 #include "test-helpers.h"
+#include "test-json.h"
 
 /*
  * The host: two e1000e NICs and an NVMe disk, each alone in its IOMMU
@@ -1659,6 +1659,120 @@ test_stale_journal_unfinished(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(after, ==, before);
 }
 
+/* ---- journals of the json-glib build ------------------------------------------------ */
+
+/*
+ * Exactly what the build on json-glib wrote (its generator, pretty: "key" :
+ * value, 2-space indent, "/" and UTF-8 as they are) after binding NIC1 from
+ * e1000e, with a claim in flight and two data members of kinds the
+ * vfio-pci plugin does not write.  Hosts upgraded with devices lent out
+ * keep such files in /run/hostdev-hook.
+ */
+#define JSON_GLIB_JOURNAL                                                                                      \
+	"{\n"                                                                                                  \
+	"  \"version\" : 2,\n"                                                                                 \
+	"  \"owner\" : {\n"                                                                                    \
+	"    \"kind\" : \"domain\",\n"                                                                         \
+	"    \"name\" : \"vm1\"\n"                                                                             \
+	"  },\n"                                                                                               \
+	"  \"uuid\" : \"" UUID "\",\n"                                                                         \
+	"  \"entries\" : [\n"                                                                                  \
+	"    {\n"                                                                                              \
+	"      \"owner\" : {\n"                                                                                \
+	"        \"kind\" : \"domain\",\n"                                                                     \
+	"        \"name\" : \"vm1\"\n"                                                                         \
+	"      },\n"                                                                                           \
+	"      \"address\" : \"" NIC1 "\",\n"                                                                  \
+	"      \"parent\" : null,\n"                                                                           \
+	"      \"plugin\" : \"vfio-pci\",\n"                                                                   \
+	"      \"phase\" : \"bind\",\n"                                                                        \
+	"      \"step\" : \"done\",\n"                                                                         \
+	"      \"data\" : {\n"                                                                                 \
+	"        \"original_driver\" : \"e1000e\",\n"                                                          \
+	"        \"original_override\" : null,\n"                                                              \
+	"        \"target_driver\" : \"vfio-pci\",\n"                                                          \
+	"        \"found_bound\" : false,\n"                                                                   \
+	"        \"timeout_ms\" : 5000,\n"                                                                     \
+	"        \"note\" : \"/sys/bus/pci \xc3\xa9\"\n"                                                       \
+	"      }\n"                                                                                            \
+	"    }\n"                                                                                              \
+	"  ],\n"                                                                                               \
+	"  \"claims\" : [\n"                                                                                   \
+	"    \"" NIC2 "\"\n"                                                                                   \
+	"  ]\n"                                                                                                \
+	"}"
+
+static void
+assert_json_glib_journal(HdJournal *journal)
+{
+	HdEntry *entry;
+
+	g_assert_cmpstr(journal->uuid, ==, UUID);
+	g_assert_cmpuint(journal->entries->len, ==, 1);
+	assert_entry(journal, 0, NIC1, "e1000e", NULL, FALSE, "done");
+	entry = g_ptr_array_index(journal->entries, 0);
+	g_assert_null(hd_entry_get_parent(entry));
+	g_assert_cmpint(hd_entry_get_int(entry, "timeout_ms", -1), ==, 5000);
+	g_assert_cmpstr(hd_entry_get_string(entry, "note"), ==, "/sys/bus/pci \xc3\xa9");
+	g_assert_cmpuint(journal->claims->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(journal->claims, 0), ==, NIC2);
+}
+
+/* it loads, saves in json-c's spelling of the same document, and reads back */
+static void
+test_journal_json_glib_written(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *path = journal_path(fx, VM);
+	g_autoptr(HdJournal) journal = NULL;
+	g_autoptr(HdJournal) again = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *saved = NULL;
+
+	write_journal(fx, VM, JSON_GLIB_JOURNAL, -1);
+	journal = journal_of(fx, VM);
+	g_assert_cmpuint(journal->loaded_version, ==, 2);
+	assert_json_glib_journal(journal);
+
+	g_assert_true(hd_journal_save(journal, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &saved, NULL, NULL));
+	g_assert_true(g_str_has_prefix(saved, "{\n  \"version\": 2,\n  \"owner\": {\n    \"kind\": \"domain\",\n"));
+	g_assert_nonnull(strstr(saved, "\n        \"note\": \"/sys/bus/pci \xc3\xa9\"\n"));
+	g_assert_nonnull(strstr(saved, "\n        \"original_override\": null,\n"));
+	g_assert_nonnull(strstr(saved, "\n        \"timeout_ms\": 5000,\n"));
+	g_assert_nonnull(strstr(saved, "\n  \"claims\": [\n    \"" NIC2 "\"\n  ]\n}"));
+	g_assert_null(strstr(saved, "\\/"));
+	again = journal_of(fx, VM);
+	assert_json_glib_journal(again);
+}
+
+/* and the engine gives back the device it lists, as the old build would */
+static void
+test_journal_json_glib_release(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *old = NULL;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1);
+	assert_driver(fx, NIC1, "vfio-pci");
+	/* the same state, as the json-glib build wrote it, without the claim
+	 * (no prepare is in flight) */
+	old = g_strdup(JSON_GLIB_JOURNAL);
+	*strstr(old, ",\n  \"claims\"") = '\0';
+	{
+		g_autofree gchar *text = g_strconcat(old, "\n}", NULL);
+
+		write_journal(fx, VM, text, -1);
+	}
+	release_ok(fx, VM);
+	assert_driver(fx, NIC1, "e1000e");
+	assert_override(fx, NIC1, NULL);
+	g_assert_false(journal_exists(fx, VM));
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+}
+
 /* ---- damaged journals -------------------------------------------------------------- */
 
 #define GOOD_ENTRY                                                                                   \
@@ -1860,20 +1974,20 @@ assert_status_line(const char *text, const char *expected)
 	g_assert_cmpstr(have, ==, expected);
 }
 
-static JsonObject *
-status_device(JsonArray *devices, const char *address)
+static json_object *
+status_device(json_object *devices, const char *address)
 {
-	for (guint i = 0; i < json_array_get_length(devices); i++) {
-		JsonObject *dev = json_array_get_object_element(devices, i);
+	for (gsize i = 0; i < json_object_array_length(devices); i++) {
+		json_object *dev = test_json_index(devices, i);
 
-		if (g_strcmp0(json_object_get_string_member(dev, "address"), address) == 0)
+		if (g_strcmp0(test_json_string(dev, "address"), address) == 0)
 			return dev;
 	}
 	g_error("no status for %s", address);
 }
 
 static void
-assert_status_json(JsonArray *devices,
+assert_status_json(json_object *devices,
 		   const char *address,
 		   const char *domain,
 		   const char *current,
@@ -1881,14 +1995,14 @@ assert_status_json(JsonArray *devices,
 		   const char *step,
 		   const char *state)
 {
-	JsonObject *dev = status_device(devices, address);
+	json_object *dev = status_device(devices, address);
 
-	g_assert_cmpstr(json_object_get_string_member(dev, "domain"), ==, domain);
-	g_assert_cmpstr(json_object_get_string_member_with_default(dev, "current_driver", NULL), ==, current);
-	g_assert_cmpstr(json_object_get_string_member_with_default(dev, "original_driver", NULL), ==, original);
-	g_assert_cmpstr(json_object_get_string_member(dev, "target_driver"), ==, "vfio-pci");
-	g_assert_cmpstr(json_object_get_string_member(dev, "step"), ==, step);
-	g_assert_cmpstr(json_object_get_string_member(dev, "state"), ==, state);
+	g_assert_cmpstr(test_json_string(dev, "domain"), ==, domain);
+	g_assert_cmpstr(test_json_string_or_null(dev, "current_driver"), ==, current);
+	g_assert_cmpstr(test_json_string_or_null(dev, "original_driver"), ==, original);
+	g_assert_cmpstr(test_json_string(dev, "target_driver"), ==, "vfio-pci");
+	g_assert_cmpstr(test_json_string(dev, "step"), ==, step);
+	g_assert_cmpstr(test_json_string(dev, "state"), ==, state);
 }
 
 static void
@@ -1901,8 +2015,8 @@ test_status(Fixture *fx, gconstpointer data)
 	g_autofree gchar *empty = NULL;
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *status_json = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonArray *devices;
+	g_autoptr(json_object) root = NULL;
+	json_object *devices;
 	guint mark;
 
 	empty = hd_status_to_text(fx->ctx, &error);
@@ -1937,16 +2051,15 @@ test_status(Fixture *fx, gconstpointer data)
 
 	status_json = hd_status_to_json(fx->ctx, &error);
 	g_assert_no_error(error);
-	json_parser_load_from_data(parser, status_json, -1, &error);
-	g_assert_no_error(error);
-	devices = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "devices");
-	g_assert_cmpuint(json_array_get_length(devices), ==, 4);
+	root = test_json_parse(status_json);
+	devices = test_json_array(root, "devices");
+	g_assert_cmpuint(json_object_array_length(devices), ==, 4);
 	assert_status_json(devices, NIC1, "vm1", "vfio-pci", "e1000e", "done", "bound");
 	assert_status_json(devices, NIC2, "vm1", "e1000e", "e1000e", "done", "drifted: now on e1000e");
 	assert_status_json(devices, UNBOUND, "vm1", "vfio-pci", "vfio-pci", "done", "bound (found that way)");
 	assert_status_json(devices, NVME, "vm2", NULL, "nvme", "probe",
 			   "unfinished (probe): run hostdevctl recover");
-	g_assert_cmpstr(json_object_get_string_member(status_device(devices, NIC1), "iommu_group"), ==, "1");
+	g_assert_cmpstr(test_json_string(status_device(devices, NIC1), "iommu_group"), ==, "1");
 	/* status only looks */
 	assert_no_writes_since(fx, mark);
 
@@ -2064,9 +2177,24 @@ test_journal_limits(Fixture *fx, gconstpointer data)
 			g_assert_nonnull(strstr(error->message, "comments and single quotes are no part of a journal"));
 		}
 	}
-	/* plugin data that would not survive a save: a double, a lone surrogate */
+	/* plugin data that would not survive a save, or that json-c would
+	 * change without a word: a double, a nested object, a lone surrogate
+	 * (json-c reads U+FFFD), a NUL (which ends a C string), integers past
+	 * 64 bits (json-c clamps them) */
 	{
-		const char *bad_data[] = {"{\"n\": 1e22}", "{\"s\": \"\\ud800x\"}", "{\"o\": {}}"};
+		static const struct {
+			const char *data;
+			const char *message;
+		} bad_data[] = {
+			{"{\"n\": 1e22}", "data member 'n' is not null, a boolean, an integer or a UTF-8 string"},
+			{"{\"o\": {}}", "data member 'o' is not null, a boolean, an integer or a UTF-8 string"},
+			{"{\"s\": \"\\ud800x\"}", "a lone UTF-16 surrogate escape, which no UTF-8 string holds"},
+			{"{\"s\": \"\\udc00\"}", "a lone UTF-16 surrogate escape, which no UTF-8 string holds"},
+			{"{\"s\": \"a\\u0000b\"}", "a \\u0000 escape; no string of a journal holds a NUL"},
+			{"{\"n\": -9223372036854775809}", "the integer -9223372036854775809 does not fit in 64 bits"},
+			{"{\"n\": 9223372036854775808}", "the integer 9223372036854775808 does not fit in 64 bits"},
+			{"{\"n\": 99999999999999999999}", "the integer 99999999999999999999 does not fit in 64 bits"},
+		};
 
 		for (guint i = 0; i < G_N_ELEMENTS(bad_data); i++) {
 			g_autoptr(GError) error = NULL;
@@ -2074,14 +2202,34 @@ test_journal_limits(Fixture *fx, gconstpointer data)
 			    "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"entries\": "
 			    "[{\"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"address\": \"" NIC1 "\", "
 			    "\"plugin\": \"vfio-pci\", \"phase\": \"bind\", \"step\": \"done\", \"data\": %s}]}",
-			    bad_data[i]);
+			    bad_data[i].data);
 			g_autoptr(HdJournal) journal = NULL;
 
 			write_journal(fx, VM, contents, -1);
 			journal = hd_journal_load(fx->state_dir, &owner, &error);
 			g_assert_null(journal);
-			g_assert_nonnull(strstr(error->message, "is not null, a boolean, an integer or a UTF-8 string"));
+			g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
+			g_assert_nonnull(strstr(error->message, bad_data[i].message));
 		}
+	}
+	/* the same data at the edges of 64 bits, and a surrogate pair, load */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(HdJournal) journal = NULL;
+		HdEntry *entry;
+
+		write_journal(fx, VM,
+			      "{\"version\": 2, \"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"entries\": "
+			      "[{\"owner\": {\"kind\": \"domain\", \"name\": \"vm1\"}, \"address\": \"" NIC1 "\", "
+			      "\"plugin\": \"vfio-pci\", \"phase\": \"bind\", \"step\": \"done\", \"data\": "
+			      "{\"max\": 9223372036854775807, \"min\": -9223372036854775808, \"s\": \"\\ud83d\\ude00/\"}}]}",
+			      -1);
+		journal = hd_journal_load(fx->state_dir, &owner, &error);
+		g_assert_no_error(error);
+		entry = g_ptr_array_index(journal->entries, 0);
+		g_assert_cmpint(hd_entry_get_int(entry, "max", 0), ==, G_MAXINT64);
+		g_assert_cmpint(hd_entry_get_int(entry, "min", 0), ==, G_MININT64);
+		g_assert_cmpstr(hd_entry_get_string(entry, "s"), ==, "\xf0\x9f\x98\x80/");
 	}
 	/* a version or found_bound of another type is an error, not a critical */
 	{
@@ -2265,6 +2413,8 @@ main(int argc, char **argv)
 	TEST_ADD("/engine/safety/owner-is-libvirt-name", test_owner_is_libvirt_name);
 	TEST_ADD("/engine/safety/owner-names", test_owner_names);
 	TEST_ADD("/engine/safety/journal-limits", test_journal_limits);
+	TEST_ADD("/engine/journal/json-glib-written", test_journal_json_glib_written);
+	TEST_ADD("/engine/journal/json-glib-written/release", test_journal_json_glib_release);
 	TEST_ADD("/engine/safety/guard-resolves", test_guard_resolves);
 	TEST_ADD("/engine/safety/state-dir-and-lock", test_state_dir_and_lock);
 	TEST_ADD("/engine/safety/running-check", test_running_check);

@@ -3,11 +3,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <json-glib/json-glib.h>
 #include <unistd.h>
 
 #include "hd-plan.h"
 #include "test-helpers.h"
+#include "test-json.h"
 
 typedef struct {
 	HdContext *ctx;
@@ -179,12 +179,10 @@ test_plan_identity(PlanFixture *fx, gconstpointer data)
 	g_assert_cmpstr(dev->info->bdf, ==, "0000:01:00.0");
 }
 
-static JsonObject *
-json_device(JsonNode *root, guint index)
+static json_object *
+json_device(json_object *root, guint index)
 {
-	JsonArray *devices = json_object_get_array_member(json_node_get_object(root), "devices");
-
-	return json_array_get_object_element(devices, index);
+	return test_json_index(test_json_array(root, "devices"), index);
 }
 
 static void
@@ -193,7 +191,6 @@ test_plan_json(PlanFixture *fx, gconstpointer data)
 	static const char *const keys[] = {"address", "source", "managed", "driver", "permissive",
 					   "mac", "vlan", "exists", "current_driver", "iommu_group",
 					   "action"};
-	g_autoptr(GError) error = NULL;
 	g_autoptr(HdPlan) plan = plan_for(
 	    fx, "kvm", NULL,
 	    TEST_HOSTDEV("no", "bus='1'")
@@ -202,50 +199,47 @@ test_plan_json(PlanFixture *fx, gconstpointer data)
 	    "<vlan trunk='yes'><tag id='42'/><tag id='7' nativeMode='untagged'/></vlan></interface>"
 	    TEST_HOSTDEV("no", "bus='9'"));
 	g_autofree gchar *json = hd_plan_to_json(plan);
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonObject *nic, *iface, *missing;
-	JsonArray *vlan, *steps;
+	g_autoptr(json_object) root = test_json_parse(json);
+	json_object *nic = json_device(root, 0);
+	json_object *iface = json_device(root, 1);
+	json_object *missing = json_device(root, 2);
+	json_object *vlan, *steps;
 
-	json_parser_load_from_data(parser, json, -1, &error);
-	g_assert_no_error(error);
-	nic = json_device(json_parser_get_root(parser), 0);
-	iface = json_device(json_parser_get_root(parser), 1);
-	missing = json_device(json_parser_get_root(parser), 2);
 	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
-		g_assert_true(json_object_has_member(nic, keys[i]));
-		g_assert_true(json_object_has_member(missing, keys[i]));
+		g_assert_true(json_object_object_get_ex(nic, keys[i], NULL));
+		g_assert_true(json_object_object_get_ex(missing, keys[i], NULL));
 	}
-	g_assert_cmpstr(json_object_get_string_member(nic, "address"), ==, "0000:01:00.0");
-	g_assert_cmpstr(json_object_get_string_member(nic, "source"), ==, "hostdev");
-	g_assert_cmpint(json_node_get_value_type(json_object_get_member(nic, "managed")), ==, G_TYPE_BOOLEAN);
-	g_assert_false(json_object_get_boolean_member(nic, "managed"));
-	g_assert_true(json_object_get_null_member(nic, "driver"));
-	g_assert_true(json_object_get_null_member(nic, "mac"));
-	g_assert_true(json_object_get_null_member(nic, "vlan"));
-	g_assert_cmpstr(json_object_get_string_member(nic, "action"), ==, "vfio-pci");
-	g_assert_cmpstr(json_object_get_string_member(nic, "iommu_group"), ==, "1");
-	steps = json_object_get_array_member(nic, "steps");
-	g_assert_cmpuint(json_array_get_length(steps), ==, 4);
-	g_assert_cmpstr(json_array_get_string_element(steps, 0), ==, "write vfio-pci to driver_override");
-	g_assert_cmpstr(json_array_get_string_element(steps, 1), ==, "unbind from e1000e");
-	g_assert_cmpstr(json_array_get_string_element(steps, 2), ==, "write 0000:01:00.0 to drivers_probe");
-	g_assert_cmpstr(json_array_get_string_element(steps, 3), ==, "wait up to 5000 ms for vfio-pci to bind");
+	g_assert_cmpstr(test_json_string(nic, "address"), ==, "0000:01:00.0");
+	g_assert_cmpstr(test_json_string(nic, "source"), ==, "hostdev");
+	g_assert_false(test_json_bool(nic, "managed"));
+	g_assert_true(test_json_is_null(nic, "driver"));
+	g_assert_true(test_json_is_null(nic, "mac"));
+	g_assert_true(test_json_is_null(nic, "vlan"));
+	g_assert_cmpstr(test_json_string(nic, "action"), ==, "vfio-pci");
+	g_assert_cmpstr(test_json_string(nic, "iommu_group"), ==, "1");
+	steps = test_json_array(nic, "steps");
+	g_assert_cmpuint(json_object_array_length(steps), ==, 4);
+	g_assert_cmpstr(json_object_get_string(test_json_index(steps, 0)), ==, "write vfio-pci to driver_override");
+	g_assert_cmpstr(json_object_get_string(test_json_index(steps, 1)), ==, "unbind from e1000e");
+	g_assert_cmpstr(json_object_get_string(test_json_index(steps, 2)), ==, "write 0000:01:00.0 to drivers_probe");
+	g_assert_cmpstr(json_object_get_string(test_json_index(steps, 3)), ==,
+			"wait up to 5000 ms for vfio-pci to bind");
 
-	g_assert_cmpstr(json_object_get_string_member(iface, "source"), ==, "interface");
-	g_assert_cmpstr(json_object_get_string_member(iface, "mac"), ==, "52:54:00:aa:bb:01");
-	vlan = json_object_get_array_member(iface, "vlan");
-	g_assert_cmpuint(json_array_get_length(vlan), ==, 2);
-	g_assert_cmpint(json_array_get_int_element(vlan, 0), ==, 42);
-	g_assert_cmpint(json_array_get_int_element(vlan, 1), ==, 7);
-	g_assert_true(json_object_get_boolean_member(iface, "already_bound"));
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(iface, "steps")), ==, 0);
+	g_assert_cmpstr(test_json_string(iface, "source"), ==, "interface");
+	g_assert_cmpstr(test_json_string(iface, "mac"), ==, "52:54:00:aa:bb:01");
+	vlan = test_json_array(iface, "vlan");
+	g_assert_cmpuint(json_object_array_length(vlan), ==, 2);
+	g_assert_cmpint(json_object_get_int64(test_json_index(vlan, 0)), ==, 42);
+	g_assert_cmpint(json_object_get_int64(test_json_index(vlan, 1)), ==, 7);
+	g_assert_true(json_object_is_type(test_json_index(vlan, 0), json_type_int));
+	g_assert_true(test_json_bool(iface, "already_bound"));
+	g_assert_cmpuint(json_object_array_length(test_json_array(iface, "steps")), ==, 0);
 
-	g_assert_false(json_object_get_boolean_member(missing, "exists"));
-	g_assert_true(json_object_get_null_member(missing, "current_driver"));
-	g_assert_true(json_object_get_null_member(missing, "iommu_group"));
-	g_assert_cmpstr(json_object_get_string_member(missing, "action"), ==,
-			"error: no such PCI device on this host");
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(missing, "steps")), ==, 0);
+	g_assert_false(test_json_bool(missing, "exists"));
+	g_assert_true(test_json_is_null(missing, "current_driver"));
+	g_assert_true(test_json_is_null(missing, "iommu_group"));
+	g_assert_cmpstr(test_json_string(missing, "action"), ==, "error: no such PCI device on this host");
+	g_assert_cmpuint(json_object_array_length(test_json_array(missing, "steps")), ==, 0);
 }
 
 /* ---- the host's own use of a device ------------------------------------- */
@@ -907,15 +901,12 @@ test_plan_cli_json_is_one_object(void)
 {
 	g_auto(TestRun) run = {0};
 	g_autofree gchar *xml = test_domain_xml("kvm", NULL, TEST_HOSTDEV("no", "bus='1'"));
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
+	g_autoptr(json_object) root = NULL;
 
 	run_plan(&run, xml, TRUE);
 	g_assert_cmpint(run.exit_status, ==, 0);
-	json_parser_load_from_data(parser, run.out, -1, &error);
-	g_assert_no_error(error);
-	g_assert_cmpstr(json_object_get_string_member(json_device(json_parser_get_root(parser), 0),
-						      "current_driver"), ==, "e1000e");
+	root = test_json_parse(run.out);
+	g_assert_cmpstr(test_json_string(json_device(root, 0), "current_driver"), ==, "e1000e");
 }
 
 static const struct {

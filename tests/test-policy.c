@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "hd-error.h"
 #include "hd-policy.h"
 #include "test-helpers.h"
+#include "test-json.h"
 
 static gchar *
 write_policy(const char *contents)
@@ -753,10 +753,8 @@ test_cli_check(DropinFixture *fx, gconstpointer data)
 	g_autofree gchar *dropin_origin = g_strdup_printf("%s:5\n", dropin);
 	g_auto(TestRun) text = {0};
 	g_auto(TestRun) json = {0};
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-	JsonObject *root;
-	JsonObject *first;
+	g_autoptr(json_object) root = NULL;
+	json_object *first;
 
 	run_policy_check(&text, fx, FALSE);
 	g_assert_cmpint(text.exit_status, ==, 0);
@@ -771,15 +769,13 @@ test_cli_check(DropinFixture *fx, gconstpointer data)
 
 	run_policy_check(&json, fx, TRUE);
 	g_assert_cmpint(json.exit_status, ==, 0);
-	json_parser_load_from_data(parser, json.out, -1, &error);
-	g_assert_no_error(error);
-	root = json_node_get_object(json_parser_get_root(parser));
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "files")), ==, 2);
-	first = json_array_get_object_element(json_object_get_array_member(root, "settings"), 0);
-	g_assert_cmpstr(json_object_get_string_member(first, "key"), ==, "kvm");
-	g_assert_cmpstr(json_object_get_string_member(first, "file"), ==, main_file);
-	g_assert_cmpint(json_object_get_int_member(first, "line"), ==, 2);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "quirks")), ==, 1);
+	root = test_json_parse(json.out);
+	g_assert_cmpuint(json_object_array_length(test_json_array(root, "files")), ==, 2);
+	first = test_json_index(test_json_array(root, "settings"), 0);
+	g_assert_cmpstr(test_json_string(first, "key"), ==, "kvm");
+	g_assert_cmpstr(test_json_string(first, "file"), ==, main_file);
+	g_assert_cmpint(test_json_int(first, "line"), ==, 2);
+	g_assert_cmpuint(json_object_array_length(test_json_array(root, "quirks")), ==, 1);
 }
 
 /* an error is the one prepare would fail with: one line, exit 1 */

@@ -129,7 +129,7 @@ hd_entry_free(HdEntry *entry)
 	g_free(entry->parent);
 	g_free(entry->plugin);
 	g_free(entry->step);
-	json_object_unref(entry->data);
+	json_object_put(entry->data);
 	g_free(entry);
 }
 
@@ -174,20 +174,15 @@ hd_entry_set_string(HdEntry *entry, const char *key, const char *value)
 {
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&entry->journal->lock);
 
-	if (value != NULL)
-		json_object_set_string_member(entry->data, key, value);
-	else
-		json_object_set_null_member(entry->data, key);
+	hd_json_add_string(entry->data, key, value);
 }
 
 const char *
 hd_entry_get_string(const HdEntry *entry, const char *key)
 {
-	JsonNode *node = json_object_get_member(entry->data, key);
+	json_object *value = hd_json_member(entry->data, key, json_type_string);
 
-	if (node == NULL || json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
+	return value != NULL ? json_object_get_string(value) : NULL;
 }
 
 void
@@ -195,17 +190,15 @@ hd_entry_set_int(HdEntry *entry, const char *key, gint64 value)
 {
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&entry->journal->lock);
 
-	json_object_set_int_member(entry->data, key, value);
+	hd_json_add_int(entry->data, key, value);
 }
 
 gint64
 hd_entry_get_int(const HdEntry *entry, const char *key, gint64 default_value)
 {
-	JsonNode *node = json_object_get_member(entry->data, key);
+	json_object *value = hd_json_member(entry->data, key, json_type_int);
 
-	if (node == NULL || json_node_get_value_type(node) != G_TYPE_INT64)
-		return default_value;
-	return json_node_get_int(node);
+	return value != NULL ? json_object_get_int64(value) : default_value;
 }
 
 void
@@ -213,15 +206,15 @@ hd_entry_set_bool(HdEntry *entry, const char *key, gboolean value)
 {
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&entry->journal->lock);
 
-	json_object_set_boolean_member(entry->data, key, value);
+	hd_json_add_bool(entry->data, key, value);
 }
 
 gboolean
 hd_entry_get_bool(const HdEntry *entry, const char *key)
 {
-	JsonNode *node = json_object_get_member(entry->data, key);
+	json_object *value = hd_json_member(entry->data, key, json_type_boolean);
 
-	return node != NULL && json_node_get_value_type(node) == G_TYPE_BOOLEAN && json_node_get_boolean(node);
+	return value != NULL && json_object_get_boolean(value);
 }
 
 static gboolean
@@ -298,7 +291,7 @@ hd_journal_find_sharer_with(HdJournal *journal, const HdEntry *entry, const char
 	for (guint i = 0; i < journal->entries->len; i++) {
 		const HdEntry *other = g_ptr_array_index(journal->entries, i);
 
-		if (hd_entry_shares_with(other, entry) && json_object_has_member(other->data, key))
+		if (hd_entry_shares_with(other, entry) && json_object_object_get_ex(other->data, key, NULL))
 			return other;
 	}
 	return NULL;
@@ -308,10 +301,17 @@ static void
 hd_entry_copy_members(HdEntry *entry, const HdEntry *from, const char *const *keys)
 {
 	for (guint i = 0; keys[i] != NULL; i++) {
-		JsonNode *node = json_object_get_member(from->data, keys[i]);
+		json_object *value = NULL;
+		json_object *copy = NULL;
 
-		if (node != NULL)
-			json_object_set_member(entry->data, keys[i], json_node_copy(node));
+		if (!json_object_object_get_ex(from->data, keys[i], &value))
+			continue;
+		/* a copy, not a shared reference: @from may be another
+		 * journal's, whose entries change under another lock, and
+		 * json-c's reference counts are not for two locks to share */
+		if (value != NULL && json_object_deep_copy(value, &copy, NULL) != 0)
+			g_error("json-c: cannot copy member '%s': out of memory", keys[i]);
+		hd_json_add(entry->data, keys[i], copy);
 	}
 }
 
@@ -393,7 +393,7 @@ hd_journal_begin(HdJournal *journal, const char *address, const char *parent, co
 	entry->plugin = g_strdup(plugin);
 	entry->phase = phase;
 	entry->step = g_strdup(HD_ENTRY_STEP_BEGIN);
-	entry->data = json_object_new();
+	entry->data = json_object_new_object();
 	g_mutex_lock(&journal->lock);
 	g_ptr_array_add(journal->entries, entry);
 	g_mutex_unlock(&journal->lock);
@@ -439,38 +439,119 @@ hd_journal_find_binding(HdJournal *journal, const char *address)
 /* ---- reading ---------------------------------------------------------------- */
 
 static const char *
-hd_json_string(JsonObject *object, const char *member)
+hd_json_string(json_object *object, const char *member)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	json_object *value = hd_json_member(object, member, json_type_string);
 
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(node);
+	return value != NULL ? json_object_get_string(value) : NULL;
 }
 
-static JsonObject *
-hd_json_object(JsonObject *object, const char *member)
+static gboolean
+hd_json_int(json_object *object, const char *member, gint64 *out)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	json_object *value = hd_json_member(object, member, json_type_int);
 
-	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+	if (value == NULL)
+		return FALSE;
+	*out = json_object_get_int64(value);
+	return TRUE;
 }
 
-static JsonArray *
-hd_json_array(JsonObject *object, const char *member)
+static gboolean
+hd_json_bool(json_object *object, const char *member, gboolean default_value)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	json_object *value = hd_json_member(object, member, json_type_boolean);
 
-	return node != NULL && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+	return value != NULL ? json_object_get_boolean(value) : default_value;
+}
+
+/* the code point of the four hex digits at @p, or -1 */
+static gint
+hd_journal_hex4(const char *p, gsize left)
+{
+	gint code = 0;
+
+	for (guint i = 0; i < 4; i++) {
+		gint digit = i < left ? g_ascii_xdigit_value(p[i]) : -1;
+
+		if (digit < 0)
+			return -1;
+		code = code * 16 + digit;
+	}
+	return code;
 }
 
 /*
- * json-glib recurses once per level of nesting, so a small file of nested
- * brackets exhausts the stack.  Ours nest 4 deep; anything past the limit
- * is refused before the parser sees it.  The count must see every bracket
- * the parser will: json-glib also reads comments and single-quoted strings,
- * which could hide brackets from a scan that knows only double quotes, and
- * the engine writes neither, so both are refused here.
+ * The escape at contents[*i], a backslash inside a string; *i is left on
+ * its last byte.  json-c decodes a lone UTF-16 surrogate into U+FFFD and
+ * "\u0000" into a NUL that ends the C string early, each without a word:
+ * a journal would then say something other than what its writer wrote.
+ * Malformed escapes are the parser's to report.
+ */
+static gboolean
+hd_journal_scan_escape(const char *contents, gsize len, gsize *i, GError **error)
+{
+	gsize at = *i;
+	gint code = at + 1 < len && contents[at + 1] == 'u' ? hd_journal_hex4(contents + at + 2, len - at - 2) : -1;
+	gint low = -1;
+
+	if (code < 0) {
+		*i = at + 1;
+		return TRUE;
+	}
+	*i = at + 5;
+	if (code >= 0xd800 && code <= 0xdbff && at + 7 < len && contents[at + 6] == '\\' && contents[at + 7] == 'u')
+		low = hd_journal_hex4(contents + at + 8, len - at - 8);
+	if (low >= 0xdc00 && low <= 0xdfff) {
+		*i = at + 11;
+	} else if (code >= 0xd800 && code <= 0xdfff) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "byte %" G_GSIZE_FORMAT ": a lone UTF-16 surrogate escape, which no UTF-8 string holds",
+			    at);
+		return FALSE;
+	} else if (code == 0) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "byte %" G_GSIZE_FORMAT ": a \\u0000 escape; no string of a journal holds a NUL", at);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * The number at contents[*i]; *i is left on its last byte.  json-c keeps
+ * an integer above G_MAXINT64 as an unsigned one, which its int64 getter
+ * clamps, and clamps one beyond 64 bits to the nearest end, all without a
+ * word: past this scan, every integer json-c holds is a gint64.
+ */
+static gboolean
+hd_journal_scan_number(const char *contents, gsize len, gsize *i, GError **error)
+{
+	gsize start = *i;
+	gsize end = start + 1;
+	gboolean integer = TRUE;
+	g_autofree gchar *text = NULL;
+
+	for (; end < len && contents[end] != '\0' && strchr("0123456789+-.eE", contents[end]) != NULL; end++)
+		integer = integer && g_ascii_isdigit(contents[end]);
+	*i = end - 1;
+	if (!integer)
+		return TRUE; /* a fraction or an exponent: the parser's, and a double */
+	text = g_strndup(contents + start, end - start);
+	if (g_strcmp0(text, "-") != 0 && !g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, NULL, NULL)) {
+		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+			    "byte %" G_GSIZE_FORMAT ": the integer %s does not fit in 64 bits", start, text);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * What json-c would accept, or change without a word, refused before it
+ * parses, each with the byte where it is.  Ours nest 4 deep; past
+ * HD_JOURNAL_MAX_DEPTH the file is not ours (json-c's tokener keeps its own
+ * stack, so depth no longer threatens the process: the same limit is set
+ * there too).  Comments and single quotes are no JSON; json-c's strict
+ * mode refuses them as well, this says which it met.
  */
 static gboolean
 hd_journal_check_shape(const char *contents, gsize len, GError **error)
@@ -482,20 +563,28 @@ hd_journal_check_shape(const char *contents, gsize len, GError **error)
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "larger than %u bytes", HD_JOURNAL_MAX_BYTES);
 		return FALSE;
 	}
+	/* and no NUL byte, which json-c would take for the end of the text */
+	if (!g_utf8_validate_len(contents, len, NULL)) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
+				    "not valid JSON: not UTF-8 text, or a NUL byte in it");
+		return FALSE;
+	}
 	for (gsize i = 0; i < len; i++) {
 		char c = contents[i];
 
 		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = FALSE;
+			if (c == '\\' && !hd_journal_scan_escape(contents, len, &i, error))
+				return FALSE;
+			in_string = c != '"';
 		} else if (c == '"') {
 			in_string = TRUE;
 		} else if (c == '/' || c == '\'') {
 			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "byte %" G_GSIZE_FORMAT ": comments and single quotes are no part of a journal", i);
 			return FALSE;
+		} else if (c == '-' || g_ascii_isdigit(c)) {
+			if (!hd_journal_scan_number(contents, len, &i, error))
+				return FALSE;
 		} else if (c == '[' || c == '{') {
 			if (++depth > HD_JOURNAL_MAX_DEPTH) {
 				g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "nested deeper than %u levels",
@@ -509,51 +598,86 @@ hd_journal_check_shape(const char *contents, gsize len, GError **error)
 	return TRUE;
 }
 
-/* json-glib's *_with_default() getters g_critical() on a member of another
- * type; a journal anyone could write must not reach them */
 static gboolean
-hd_json_int(JsonObject *object, const char *member, gint64 *out)
+hd_journal_is_blank(const char *contents, gsize len)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
-
-	if (node == NULL || json_node_get_value_type(node) != G_TYPE_INT64)
-		return FALSE;
-	*out = json_node_get_int(node);
+	for (gsize i = 0; i < len; i++) {
+		if (!g_ascii_isspace(contents[i]))
+			return FALSE;
+	}
 	return TRUE;
 }
 
+/*
+ * RFC 8259 JSON and nothing more: json-c's strict mode, which refuses its
+ * own extensions (comments, single quotes, trailing commas, text after the
+ * value).  *root is NULL for "null", and for an empty or blank file, which
+ * json-glib read as a document without a root: both are then "not a
+ * journal" rather than "not JSON", as before.
+ */
 static gboolean
-hd_json_bool(JsonObject *object, const char *member, gboolean default_value)
+hd_journal_parse_json(const char *contents, gsize len, json_object **root, GError **error)
 {
-	JsonNode *node = object != NULL ? json_object_get_member(object, member) : NULL;
+	g_autoptr(json_tokener) tokener = NULL;
+	enum json_tokener_error status;
+	gsize end;
 
-	if (node == NULL || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
-		return default_value;
-	return json_node_get_boolean(node);
+	if (!hd_journal_check_shape(contents, len, error))
+		return FALSE;
+	/* json-c counts the outermost value as a level */
+	tokener = json_tokener_new_ex(HD_JOURNAL_MAX_DEPTH + 1);
+	if (tokener == NULL)
+		g_error("json-c: cannot make a tokener: out of memory");
+	json_tokener_set_flags(tokener, JSON_TOKENER_STRICT);
+	*root = json_tokener_parse_ex(tokener, contents, (int)len);
+	status = json_tokener_get_error(tokener);
+	end = json_tokener_get_parse_end(tokener);
+	/* after a bare scalar ("null", "1") json-c waits for more text: a NUL
+	 * tells it there is none */
+	if (status == json_tokener_continue) {
+		*root = json_tokener_parse_ex(tokener, "", 1);
+		status = json_tokener_get_error(tokener);
+		end = len;
+	}
+	if (status == json_tokener_success && end == len)
+		return TRUE;
+	json_object_put(g_steal_pointer(root));
+	if (hd_journal_is_blank(contents, len))
+		return TRUE;
+	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "not valid JSON: byte %" G_GSIZE_FORMAT ": %s", end,
+		    status == json_tokener_success ? "text after the value" : json_tokener_error_desc(status));
+	return FALSE;
 }
 
 /*
- * A plugin's data is flat: null, booleans, integers and UTF-8 strings.
- * Anything else would not survive a save (json-glib 1.6 writes 1e22 back as
- * "1e+22.0", and a lone surrogate escape as bytes that are not UTF-8),
- * and one unreadable journal stops every prepare on the host.
+ * A plugin's data is flat: null, booleans, integers and strings (UTF-8,
+ * as the whole file is).  Anything else would not survive a save as it
+ * was written (json-c writes a double back in its own spelling), and one
+ * unreadable journal stops every prepare on the host.
  */
 static gboolean
-hd_journal_check_data(JsonObject *data, const char *address, GError **error)
+hd_json_is_flat(json_object *value)
 {
-	g_autoptr(GList) members = json_object_get_members(data);
+	switch (json_object_get_type(value)) {
+	case json_type_null:
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_string:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
 
-	for (GList *l = members; l != NULL; l = l->next) {
-		JsonNode *node = json_object_get_member(data, l->data);
-		GType type = JSON_NODE_HOLDS_VALUE(node) ? json_node_get_value_type(node) : G_TYPE_INVALID;
-		gboolean ok = g_utf8_validate(l->data, -1, NULL) &&
-			      (JSON_NODE_HOLDS_NULL(node) || type == G_TYPE_BOOLEAN || type == G_TYPE_INT64 ||
-			       (type == G_TYPE_STRING && g_utf8_validate(json_node_get_string(node), -1, NULL)));
-
-		if (!ok) {
+static gboolean
+hd_journal_check_data(json_object *data, const char *address, GError **error)
+{
+	json_object_object_foreach(data, key, value)
+	{
+		if (!hd_json_is_flat(value)) {
 			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "%s: data member '%s' is not null, a boolean, an integer or a UTF-8 string", address,
-				    g_utf8_validate(l->data, -1, NULL) ? (const char *)l->data : "?");
+				    key);
 			return FALSE;
 		}
 	}
@@ -579,12 +703,12 @@ hd_journal_check_address(const char *address, const char *what, GError **error)
 }
 
 static gboolean
-hd_journal_parse_owner(JsonObject *object, HdOwner *out, GError **error)
+hd_journal_parse_owner(json_object *object, HdOwner *out, GError **error)
 {
 	const char *name = hd_json_string(object, "name");
 	int kind;
 
-	if (name == NULL || !g_utf8_validate(name, -1, NULL) ||
+	if (name == NULL ||
 	    !hd_enum_from_string(hd_owner_kinds, hd_json_string(object, "kind"), &kind)) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "the owner lacks its kind or name");
 		return FALSE;
@@ -595,10 +719,10 @@ hd_journal_parse_owner(JsonObject *object, HdOwner *out, GError **error)
 }
 
 static gboolean
-hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
+hd_journal_parse_entry(HdJournal *journal, json_object *node, GError **error)
 {
-	JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-	JsonObject *data = hd_json_object(object, "data");
+	json_object *object = json_object_is_type(node, json_type_object) ? node : NULL;
+	json_object *data = hd_json_member(object, "data", json_type_object);
 	const char *address = hd_json_string(object, "address");
 	const char *parent = hd_json_string(object, "parent");
 	const char *plugin = hd_json_string(object, "plugin");
@@ -617,7 +741,7 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 	if (!hd_journal_check_address(address, "address", error) ||
 	    (parent != NULL && !hd_journal_check_address(parent, "parent", error)) ||
 	    !hd_journal_check_data(data, address, error) ||
-	    !hd_journal_parse_owner(hd_json_object(object, "owner"), &owner, error))
+	    !hd_journal_parse_owner(hd_json_member(object, "owner", json_type_object), &owner, error))
 		return FALSE;
 	if (!hd_owner_equal(&owner, &journal->owner)) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "%s: the entry's owner is not the journal's",
@@ -627,8 +751,8 @@ hd_journal_parse_entry(HdJournal *journal, JsonNode *node, GError **error)
 	entry = hd_journal_begin(journal, address, parent, plugin, (HdPhase)phase);
 	g_free(entry->step);
 	entry->step = g_strdup(step);
-	json_object_unref(entry->data);
-	entry->data = json_object_ref(data);
+	json_object_put(entry->data);
+	entry->data = json_object_get(data);
 	return TRUE;
 }
 
@@ -651,9 +775,9 @@ static const struct {
 };
 
 static gboolean
-hd_journal_parse_v1_entry(HdJournal *journal, JsonNode *node, GError **error)
+hd_journal_parse_v1_entry(HdJournal *journal, json_object *node, GError **error)
 {
-	JsonObject *object = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+	json_object *object = json_object_is_type(node, json_type_object) ? node : NULL;
 	const char *address = hd_json_string(object, "address");
 	const char *target = hd_json_string(object, "target_driver");
 	const char *v1_step = hd_json_string(object, "step");
@@ -696,13 +820,13 @@ hd_journal_parse_v1_entry(HdJournal *journal, JsonNode *node, GError **error)
 
 /* the devices a prepare in flight is about to bind; absent when none */
 static gboolean
-hd_journal_parse_claims(HdJournal *journal, JsonArray *claims, GError **error)
+hd_journal_parse_claims(HdJournal *journal, json_object *claims, GError **error)
 {
-	for (guint i = 0; claims != NULL && i < json_array_get_length(claims); i++) {
-		JsonNode *node = json_array_get_element(claims, i);
-		const char *address = JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING
-					  ? json_node_get_string(node)
-					  : NULL;
+	gsize n = claims != NULL ? json_object_array_length(claims) : 0;
+
+	for (gsize i = 0; i < n; i++) {
+		json_object *node = json_object_array_get_idx(claims, i);
+		const char *address = json_object_is_type(node, json_type_string) ? json_object_get_string(node) : NULL;
 
 		if (!hd_journal_check_address(address, "claim", error))
 			return FALSE;
@@ -714,26 +838,18 @@ hd_journal_parse_claims(HdJournal *journal, JsonArray *claims, GError **error)
 static gboolean
 hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) local = NULL;
-	JsonNode *top;
-	JsonObject *root;
-	JsonArray *entries;
+	g_autoptr(json_object) top = NULL;
+	json_object *root;
+	json_object *entries;
 	gint64 version;
-	gboolean (*parse_entry)(HdJournal *, JsonNode *, GError **);
+	gboolean (*parse_entry)(HdJournal *, json_object *, GError **);
 
-	if (!hd_journal_check_shape(contents, len, error))
+	if (!hd_journal_parse_json(contents, len, &top, error))
 		return FALSE;
-	if (!json_parser_load_from_data(parser, contents, (gssize)len, &local)) {
-		hd_error_propagate(error, g_steal_pointer(&local), "not valid JSON: ");
-		return FALSE;
-	}
-	/* an empty or blank file parses, to no root at all */
-	top = json_parser_get_root(parser);
-	root = top != NULL && JSON_NODE_HOLDS_OBJECT(top) ? json_node_get_object(top) : NULL;
+	root = json_object_is_type(top, json_type_object) ? top : NULL;
 	if (!hd_json_int(root, "version", &version))
 		version = 0;
-	entries = hd_json_array(root, version == 1 ? "devices" : "entries");
+	entries = hd_json_member(root, version == 1 ? "devices" : "entries", json_type_array);
 	if (entries == NULL || (version != 1 && version != HD_JOURNAL_VERSION)) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 				    "not a version 2 journal with an entries array, nor a version 1 one with devices");
@@ -742,7 +858,7 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 	if (version == HD_JOURNAL_VERSION) {
 		g_auto(HdOwner) owner = {0};
 
-		if (!hd_journal_parse_owner(hd_json_object(root, "owner"), &owner, error))
+		if (!hd_journal_parse_owner(hd_json_member(root, "owner", json_type_object), &owner, error))
 			return FALSE;
 		if (!hd_owner_equal(&owner, &journal->owner)) {
 			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "it belongs to '%s', not '%s'",
@@ -752,16 +868,12 @@ hd_journal_parse(HdJournal *journal, const char *contents, gsize len, GError **e
 	}
 	journal->loaded_version = (guint)version;
 	journal->uuid = g_strdup(hd_json_string(root, "uuid"));
-	if (journal->uuid != NULL && !g_utf8_validate(journal->uuid, -1, NULL)) {
-		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "the uuid is not UTF-8");
-		return FALSE;
-	}
 	parse_entry = version == 1 ? hd_journal_parse_v1_entry : hd_journal_parse_entry;
-	for (guint i = 0; i < json_array_get_length(entries); i++) {
-		if (!parse_entry(journal, json_array_get_element(entries, i), error))
+	for (gsize i = 0; i < json_object_array_length(entries); i++) {
+		if (!parse_entry(journal, json_object_array_get_idx(entries, i), error))
 			return FALSE;
 	}
-	return hd_journal_parse_claims(journal, hd_json_array(root, "claims"), error);
+	return hd_journal_parse_claims(journal, hd_json_member(root, "claims", json_type_array), error);
 }
 
 /* without following a link, a regular file only, and no larger than the cap */
@@ -828,25 +940,16 @@ hd_journal_load(const char *state_dir, const HdOwner *owner, GError **error)
 static gchar *
 hd_journal_peek_owner(const char *path, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree gchar *contents = NULL;
-	g_autoptr(GError) local = NULL;
+	g_autoptr(json_object) top = NULL;
 	g_auto(HdOwner) owner = {0};
-	JsonNode *top;
 	gsize len = 0;
 
-	if (!hd_journal_read(path, &contents, &len, error) || !hd_journal_check_shape(contents, len, error) ||
-	    !json_parser_load_from_data(parser, contents, (gssize)len, &local)) {
-		if (local != NULL)
-			hd_error_propagate(error, g_steal_pointer(&local), "not valid JSON: ");
+	if (!hd_journal_read(path, &contents, &len, error) || !hd_journal_parse_json(contents, len, &top, error)) {
 		g_prefix_error(error, "journal %s: ", path);
 		return NULL;
 	}
-	top = json_parser_get_root(parser);
-	if (!hd_journal_parse_owner(top != NULL && JSON_NODE_HOLDS_OBJECT(top)
-					? hd_json_object(json_node_get_object(top), "owner")
-					: NULL,
-				    &owner, error)) {
+	if (!hd_journal_parse_owner(hd_json_member(top, "owner", json_type_object), &owner, error)) {
 		g_prefix_error(error, "journal %s: ", path);
 		return NULL;
 	}
@@ -905,53 +1008,48 @@ hd_journal_load_all(const char *state_dir, GError **error)
 
 /* ---- writing ---------------------------------------------------------------- */
 
-static void
-hd_journal_add_owner(JsonBuilder *builder, const HdOwner *owner)
+static json_object *
+hd_journal_owner_to_json(const HdOwner *owner)
 {
-	json_builder_set_member_name(builder, "owner");
-	json_builder_begin_object(builder);
-	hd_json_add_string(builder, "kind", hd_enum_to_string(hd_owner_kinds, owner->kind));
-	hd_json_add_string(builder, "name", owner->name);
-	json_builder_end_object(builder);
+	json_object *object = json_object_new_object();
+
+	hd_json_add_string(object, "kind", hd_enum_to_string(hd_owner_kinds, owner->kind));
+	hd_json_add_string(object, "name", owner->name);
+	return object;
+}
+
+/* the entry's data is shared with the document, not copied: the caller
+ * holds the journal's lock until the document is gone */
+static json_object *
+hd_entry_to_json(const HdEntry *entry)
+{
+	json_object *object = json_object_new_object();
+
+	hd_json_add(object, "owner", hd_journal_owner_to_json(&entry->journal->owner));
+	hd_json_add_string(object, "address", entry->address);
+	hd_json_add_string(object, "parent", entry->parent);
+	hd_json_add_string(object, "plugin", entry->plugin);
+	hd_json_add_string(object, "phase", hd_phase_to_string(entry->phase));
+	hd_json_add_string(object, "step", entry->step);
+	hd_json_add(object, "data", json_object_get(entry->data));
+	return object;
 }
 
 static gchar *
 hd_journal_to_json(HdJournal *journal)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(json_object) root = json_object_new_object();
+	json_object *entries = json_object_new_array_ext((int)journal->entries->len);
 
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "version");
-	json_builder_add_int_value(builder, HD_JOURNAL_VERSION);
-	hd_journal_add_owner(builder, &journal->owner);
-	hd_json_add_string(builder, "uuid", journal->uuid);
-	json_builder_set_member_name(builder, "entries");
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < journal->entries->len; i++) {
-		HdEntry *entry = g_ptr_array_index(journal->entries, i);
-		JsonNode *data = json_node_init_object(json_node_alloc(), entry->data);
-
-		json_builder_begin_object(builder);
-		hd_journal_add_owner(builder, &journal->owner);
-		hd_json_add_string(builder, "address", entry->address);
-		hd_json_add_string(builder, "parent", entry->parent);
-		hd_json_add_string(builder, "plugin", entry->plugin);
-		hd_json_add_string(builder, "phase", hd_phase_to_string(entry->phase));
-		hd_json_add_string(builder, "step", entry->step);
-		json_builder_set_member_name(builder, "data");
-		json_builder_add_value(builder, data);
-		json_builder_end_object(builder);
-	}
-	json_builder_end_array(builder);
-	if (journal->claims->len > 0) {
-		json_builder_set_member_name(builder, "claims");
-		json_builder_begin_array(builder);
-		for (guint i = 0; i < journal->claims->len; i++)
-			json_builder_add_string_value(builder, g_ptr_array_index(journal->claims, i));
-		json_builder_end_array(builder);
-	}
-	json_builder_end_object(builder);
-	return hd_json_to_data(builder);
+	hd_json_add_int(root, "version", HD_JOURNAL_VERSION);
+	hd_json_add(root, "owner", hd_journal_owner_to_json(&journal->owner));
+	hd_json_add_string(root, "uuid", journal->uuid);
+	for (guint i = 0; i < journal->entries->len; i++)
+		hd_json_append(entries, hd_entry_to_json(g_ptr_array_index(journal->entries, i)));
+	hd_json_add(root, "entries", entries);
+	if (journal->claims->len > 0)
+		hd_json_add(root, "claims", hd_json_string_array(journal->claims));
+	return hd_json_to_data(root);
 }
 
 /* the rename is durable only once the directory entry is */

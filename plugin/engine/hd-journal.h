@@ -18,7 +18,7 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <json-c/json.h>
 
 #include "hd-plugin.h"
 
@@ -34,7 +34,7 @@ struct _HdEntry {
 	gchar *plugin;
 	HdPhase phase;
 	gchar *step;
-	JsonObject *data;
+	json_object *data; /* flat: null, booleans, integers, strings */
 };
 
 struct _HdJournal {

@@ -113,79 +113,70 @@ hd_plan_to_text(const HdPlan *plan)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-static void
-hd_plan_device_to_json(const HdPlanDevice *dev, JsonBuilder *builder)
+static json_object *
+hd_plan_device_to_json(const HdPlanDevice *dev)
 {
 	const HdDeviceRequest *req = dev->request;
 	const HdDeviceInfo *info = dev->info;
 	g_autofree gchar *action = hd_plan_device_action_string(dev);
 	g_autofree gchar *vendor_id = NULL;
 	g_autofree gchar *device_id = NULL;
+	g_autoptr(json_object) object = json_object_new_object();
+	json_object *vlan = NULL;
+	json_object *plugins = json_object_new_array();
 
 	if (info->exists) {
 		vendor_id = g_strdup_printf("%04x", info->identity.vendor_id);
 		device_id = g_strdup_printf("%04x", info->identity.device_id);
 	}
-	json_builder_begin_object(builder);
-	hd_json_add_string(builder, "address", info->bdf);
-	hd_json_add_string(builder, "source", hd_source_to_string(req->source));
-	hd_json_add_bool(builder, "managed", req->managed);
-	hd_json_add_string(builder, "driver", hd_backend_to_string(req->backend));
-	hd_json_add_bool(builder, "permissive", req->permissive);
-	hd_json_add_string(builder, "mac", req->mac);
-	json_builder_set_member_name(builder, "vlan");
+	hd_json_add_string(object, "address", info->bdf);
+	hd_json_add_string(object, "source", hd_source_to_string(req->source));
+	hd_json_add_bool(object, "managed", req->managed);
+	hd_json_add_string(object, "driver", hd_backend_to_string(req->backend));
+	hd_json_add_bool(object, "permissive", req->permissive);
+	hd_json_add_string(object, "mac", req->mac);
+	/* no tags is null, not [] */
 	if (req->vlan_tags->len > 0) {
-		json_builder_begin_array(builder);
+		vlan = json_object_new_array();
 		for (guint i = 0; i < req->vlan_tags->len; i++)
-			json_builder_add_int_value(builder, g_array_index(req->vlan_tags, HdVlanTag, i).id);
-		json_builder_end_array(builder);
-	} else {
-		json_builder_add_null_value(builder);
+			hd_json_append(vlan, json_object_new_int64(g_array_index(req->vlan_tags, HdVlanTag, i).id));
 	}
-	hd_json_add_bool(builder, "vlan_trunk", req->vlan_trunk);
-	hd_json_add_bool(builder, "virtualport", req->has_virtualport);
-	hd_json_add_bool(builder, "exists", info->exists);
-	hd_json_add_string(builder, "parent", dev->parent);
-	hd_json_add_string(builder, "vendor_id", vendor_id);
-	hd_json_add_string(builder, "device_id", device_id);
-	hd_json_add_string(builder, "vendor_name", info->identity.vendor_name);
-	hd_json_add_string(builder, "device_name", info->identity.device_name);
-	hd_json_add_string(builder, "current_driver", info->driver);
-	hd_json_add_string(builder, "iommu_group", info->iommu_group);
-	hd_json_add_string(builder, "action", action);
-	hd_json_add_string(builder, "target_driver",
-			       dev->action == HD_ACTION_BIND ? dev->target_driver : NULL);
-	hd_json_add_bool(builder, "already_bound", dev->action == HD_ACTION_BIND && dev->already_bound);
-	json_builder_set_member_name(builder, "plugins");
-	json_builder_begin_array(builder);
+	hd_json_add(object, "vlan", vlan);
+	hd_json_add_bool(object, "vlan_trunk", req->vlan_trunk);
+	hd_json_add_bool(object, "virtualport", req->has_virtualport);
+	hd_json_add_bool(object, "exists", info->exists);
+	hd_json_add_string(object, "parent", dev->parent);
+	hd_json_add_string(object, "vendor_id", vendor_id);
+	hd_json_add_string(object, "device_id", device_id);
+	hd_json_add_string(object, "vendor_name", info->identity.vendor_name);
+	hd_json_add_string(object, "device_name", info->identity.device_name);
+	hd_json_add_string(object, "current_driver", info->driver);
+	hd_json_add_string(object, "iommu_group", info->iommu_group);
+	hd_json_add_string(object, "action", action);
+	hd_json_add_string(object, "target_driver", dev->action == HD_ACTION_BIND ? dev->target_driver : NULL);
+	hd_json_add_bool(object, "already_bound", dev->action == HD_ACTION_BIND && dev->already_bound);
 	for (guint i = 0; i < dev->chain->len; i++)
-		json_builder_add_string_value(builder, ((const HdPlugin *)g_ptr_array_index(dev->chain, i))->name);
-	json_builder_end_array(builder);
-	json_builder_set_member_name(builder, "steps");
-	json_builder_begin_array(builder);
-	for (guint i = 0; i < dev->steps->len; i++)
-		json_builder_add_string_value(builder, g_ptr_array_index(dev->steps, i));
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
+		hd_json_append(plugins,
+			       json_object_new_string(((const HdPlugin *)g_ptr_array_index(dev->chain, i))->name));
+	hd_json_add(object, "plugins", plugins);
+	hd_json_add(object, "steps", hd_json_string_array(dev->steps));
+	return g_steal_pointer(&object);
 }
 
 gchar *
 hd_plan_to_json(const HdPlan *plan)
 {
-	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(json_object) root = json_object_new_object();
+	json_object *devices = json_object_new_array();
 
-	json_builder_begin_object(builder);
-	hd_json_add_string(builder, plan->owner.kind == HD_OWNER_HOST ? "host" : "domain", plan->owner.name);
-	hd_json_add_string(builder, "uuid", plan->uuid);
-	hd_json_add_string(builder, "type", plan->domain != NULL ? plan->domain->type : NULL);
-	hd_json_add_string(builder, "hypervisor", hd_hypervisor_to_string(plan->hypervisor));
-	json_builder_set_member_name(builder, "devices");
-	json_builder_begin_array(builder);
+	hd_json_add_string(root, plan->owner.kind == HD_OWNER_HOST ? "host" : "domain", plan->owner.name);
+	hd_json_add_string(root, "uuid", plan->uuid);
+	hd_json_add_string(root, "type", plan->domain != NULL ? plan->domain->type : NULL);
+	hd_json_add_string(root, "hypervisor", hd_hypervisor_to_string(plan->hypervisor));
 	for (guint i = 0; i < plan->devices->len; i++)
-		hd_plan_device_to_json(g_ptr_array_index(plan->devices, i), builder);
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
-	return hd_json_to_data(builder);
+		hd_json_append(devices, hd_plan_device_to_json(g_ptr_array_index(plan->devices, i)));
+	hd_json_add(root, "devices", devices);
+	return hd_json_to_data(root);
 }
 
 gboolean

@@ -159,31 +159,30 @@ gchar *
 hd_status_to_json(HdContext *ctx, GError **error)
 {
 	g_autoptr(HdStatus) status = hd_status_load(ctx, error);
-	g_autoptr(JsonBuilder) builder = json_builder_new();
+	g_autoptr(json_object) root = NULL;
+	json_object *devices;
 
 	if (status == NULL)
 		return NULL;
-	json_builder_begin_object(builder);
-	json_builder_set_member_name(builder, "devices");
-	json_builder_begin_array(builder);
+	root = json_object_new_object();
+	devices = json_object_new_array_ext((int)status->rows->len);
 	for (guint i = 0; i < status->rows->len; i++) {
 		const HdStatusRow *row = &g_array_index(status->rows, HdStatusRow, i);
+		json_object *device = json_object_new_object();
 
-		json_builder_begin_object(builder);
-		hd_json_add_string(builder, "address", row->entry->address);
-		hd_json_add_string(builder, "domain", row->owner);
-		hd_json_add_string(builder, "vendor_name", row->info->identity.vendor_name);
-		hd_json_add_string(builder, "device_name", row->info->identity.device_name);
-		hd_json_add_string(builder, "current_driver", row->info->driver);
-		hd_json_add_string(builder, "original_driver", hd_entry_get_string(row->entry, "original_driver"));
-		hd_json_add_string(builder, "target_driver", hd_entry_get_string(row->entry, "target_driver"));
-		hd_json_add_string(builder, "iommu_group", row->info->iommu_group);
-		hd_json_add_string(builder, "step", row->unfinished != NULL ? row->unfinished->step : row->entry->step);
-		hd_json_add_string(builder, "plugin", row->entry->plugin);
-		hd_json_add_string(builder, "state", row->state);
-		json_builder_end_object(builder);
+		hd_json_add_string(device, "address", row->entry->address);
+		hd_json_add_string(device, "domain", row->owner);
+		hd_json_add_string(device, "vendor_name", row->info->identity.vendor_name);
+		hd_json_add_string(device, "device_name", row->info->identity.device_name);
+		hd_json_add_string(device, "current_driver", row->info->driver);
+		hd_json_add_string(device, "original_driver", hd_entry_get_string(row->entry, "original_driver"));
+		hd_json_add_string(device, "target_driver", hd_entry_get_string(row->entry, "target_driver"));
+		hd_json_add_string(device, "iommu_group", row->info->iommu_group);
+		hd_json_add_string(device, "step", row->unfinished != NULL ? row->unfinished->step : row->entry->step);
+		hd_json_add_string(device, "plugin", row->entry->plugin);
+		hd_json_add_string(device, "state", row->state);
+		hd_json_append(devices, device);
 	}
-	json_builder_end_array(builder);
-	json_builder_end_object(builder);
-	return hd_json_to_data(builder);
+	hd_json_add(root, "devices", devices);
+	return hd_json_to_data(root);
 }

@@ -374,8 +374,8 @@ test_set_and_restore(VfFixture *fx, gconstpointer data)
 	/* the PF's link is not touched for a plain hostdev */
 	g_assert_false(fx->net.up);
 	g_assert_true(g_file_get_contents(fx->crash.journal, &journal, NULL, NULL));
-	g_assert_nonnull(strstr(journal, "\"orig_mac\" : \"00:00:00:00:00:00\""));
-	g_assert_nonnull(strstr(journal, "\"changed_trust\" : true"));
+	g_assert_nonnull(strstr(journal, "\"orig_mac\": \"00:00:00:00:00:00\""));
+	g_assert_nonnull(strstr(journal, "\"changed_trust\": true"));
 
 	from = fx->net.log->len;
 	plugin_release_ok(&fx->base, "guest");

@@ -11,8 +11,9 @@ G_DEFINE_QUARK(hd-error-quark, hd_error)
 
 /*
  * One table for every foreign error we meet.  Domains are named by their
- * quark's string, so this layer links neither json-glib nor libxml2 (which
- * has no GError domain: the XML model reports its errors as "libxml2").
+ * quark's string, so this layer links no other library.  Neither libxml2
+ * nor json-c has a GError domain: the XML model reports libxml2's errors
+ * as "libxml2", and the journal loader words json-c's as HD_ERROR itself.
  * A code of -1 matches every code of its domain; the first match wins.
  */
 typedef struct {
@@ -52,8 +53,6 @@ static const HdErrorMapping hd_error_mappings[] = {
 	{"g-io-error-quark", 35 /* G_IO_ERROR_INVALID_DATA */, HD_ERROR_INVALID_DATA},
 	{"g-key-file-error-quark", -1, HD_ERROR_INVALID_DATA},
 	{"g-convert-error-quark", -1, HD_ERROR_INVALID_DATA},
-	{"json-parser-error-quark", -1, HD_ERROR_INVALID_DATA},
-	{"json-reader-error-quark", -1, HD_ERROR_INVALID_DATA},
 	{"libxml2", -1, HD_ERROR_INVALID_DATA},
 };
 

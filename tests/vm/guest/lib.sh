@@ -297,7 +297,15 @@ journal_steps() {
         echo "none"
         return 0
     fi
-    sed -n 's/^ *"\(address\|phase\|step\)" : "\(.*\)",*$/\2/p' "$journal" | xargs
+    # "key" : "value" as the json-glib build wrote, "key": "value" as json-c does
+    sed -n 's/^ *"\(address\|phase\|step\)" *: "\(.*\)",*$/\2/p' "$journal" | xargs
+}
+
+# json_has FILE KEY VALUE: FILE (a journal, hostdevctl's --json) has a
+# member KEY of VALUE, spelt as in JSON ('"text"' with its quotes, true, 2),
+# whichever spacing wrote it: "key" : value (json-glib), "key": value (json-c)
+json_has() {
+    grep -Fq "\"$2\": $3" "$1" || grep -Fq "\"$2\" : $3" "$1"
 }
 
 # crash_state_of BDF...: the driver and driver_override of each function,

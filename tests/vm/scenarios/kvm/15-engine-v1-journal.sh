@@ -41,8 +41,8 @@ expect_driver 0000:01:00.0 none
 write_v1_journal old2 "$(v1_entry 0000:01:00.0 e1000e unbind)"
 domain_xml old2 "" 0000:01:00.0 | hook old2 prepare begin || fail "prepare failed: $HOOK_ERR"
 expect_driver 0000:01:00.0 vfio-pci
-grep -q '"version" : 2' "$(journal_of old2)" || fail "prepare did not write a version 2 journal"
-grep -q '"phase" : "bind"' "$(journal_of old2)" || fail "the version 2 journal has no bind entry"
+json_has "$(journal_of old2)" version 2 || fail "prepare did not write a version 2 journal"
+json_has "$(journal_of old2)" phase '"bind"' || fail "the version 2 journal has no bind entry"
 hook old2 release end < /dev/null || fail "release failed: $HOOK_ERR"
 expect_restored 0000:01:00.0 e1000e
 [ ! -e "$(journal_of old2)" ] || fail "release left the journal"

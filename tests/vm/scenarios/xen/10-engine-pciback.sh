@@ -15,7 +15,7 @@ domain_xml xen1 "" "$nic" | sed "s|<domain type='kvm'>|<domain type='xen'>|" > /
 say "prepare"
 hook xen1 prepare begin < /tmp/xen1.xml || fail "prepare failed: $HOOK_ERR"
 expect_driver "$nic" pciback
-grep -q '"target_driver" : "pciback"' "$(journal_of xen1)" || fail "the journal does not record pciback"
+json_has "$(journal_of xen1)" target_driver '"pciback"' || fail "the journal does not record pciback"
 
 say "release"
 hook xen1 release end < /tmp/xen1.xml || fail "release failed: $HOOK_ERR"

@@ -45,7 +45,7 @@ say "hostdevctl list-assignable shows it"
 cat /tmp/list.out
 grep -q "^$nic  *assign  *pciback  *e1000e  *-$" /tmp/list.out || fail "list-assignable does not show $nic"
 "$HOSTDEVCTL" list-assignable --json > /tmp/list.json
-grep -q "\"address\" : \"$nic\"" /tmp/list.json || fail "list-assignable --json does not show $nic: $(cat /tmp/list.json)"
+json_has /tmp/list.json address "\"$nic\"" || fail "list-assignable --json does not show $nic: $(cat /tmp/list.json)"
 
 say "assign again: said so, nothing changes"
 "$HOSTDEVCTL" assign "$nic" > /tmp/assign2.out || fail "a second assign failed"
