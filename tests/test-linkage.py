@@ -9,12 +9,15 @@ DT_NEEDED entries, as readelf prints them, not on the meson files:
 
   hostdev-hook          the front, on every operation of every domain:
                         libc and nothing else
-  hostdev-hook-release  a release restores from its journal: no XML
-                        parser (libxml2, with ICU and libstdc++) and none
-                        of the libraries only planning uses
-  hostdev-hook-engine   libkmod, libpci and libmount are opened when first
-                        needed (plugin/engine/hd-lazy-library.h), never
-                        linked
+  hostdev-hook-release.so  the module the front opens for a release, which
+                        restores from its journal: no XML parser (libxml2,
+                        with ICU and libstdc++) and none of the libraries
+                        only planning uses
+  hostdev-hook-engine.so   the module for prepare and reconnect: libkmod,
+                        libpci and libmount are opened when first needed
+                        (plugin/engine/hd-lazy-library.h), never linked
+
+and each module exports its entry point alone (hook/hd-hook-module.map).
 """
 import re
 import shutil
@@ -32,6 +35,20 @@ def needed(path):
                          capture_output=True, text=True).stdout
     return [lib for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
             if not lib.startswith(SANITIZERS)]
+
+
+def exported(path):
+    out = subprocess.run(["readelf", "--dyn-syms", "--wide", path], check=True,
+                         capture_output=True, text=True).stdout
+    return sorted({fields[7] for fields in (line.split() for line in out.splitlines())
+                   if len(fields) >= 8 and fields[4] == "GLOBAL" and fields[6] != "UND"})
+
+
+def check_exports(number, name, path):
+    names = exported(path)
+    status = "ok" if names == ["hd_hook_module_main"] else "not ok"
+    print(f"{status} {number} - {name} exports {', '.join(names) or 'nothing'}")
+    return status == "ok"
 
 
 def check(number, name, path, allowed=None, forbidden=()):
@@ -53,11 +70,13 @@ def main():
         return 0
     checks = [
         ("hostdev-hook", dict(allowed=("libc.so.6",))),
-        ("hostdev-hook-release", dict(forbidden=PARSER + PLANNING_ONLY)),
-        ("hostdev-hook-engine", dict(forbidden=PLANNING_ONLY)),
+        ("hostdev-hook-release.so", dict(forbidden=PARSER + PLANNING_ONLY)),
+        ("hostdev-hook-engine.so", dict(forbidden=PLANNING_ONLY)),
     ]
-    print(f"1..{len(checks)}")
+    modules = [name for name, _ in checks if name.endswith(".so")]
+    print(f"1..{len(checks) + len(modules)}")
     results = [check(n, name, f"{bin_dir}/{name}", **kw) for n, (name, kw) in enumerate(checks, 1)]
+    results += [check_exports(len(checks) + n, name, f"{bin_dir}/{name}") for n, name in enumerate(modules, 1)]
     return 0 if all(results) else 1
 
 

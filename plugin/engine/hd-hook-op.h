@@ -46,6 +46,17 @@ typedef struct {
  */
 void hd_hook_args_init(HdHookArgs *args, char **argv);
 
+/*
+ * The engine modules the front opens (hook/hostdev-hook-engine.so for
+ * prepare and reconnect, hook/hostdev-hook-release.so for release) run
+ * one invocation through this entry point: libvirt's argv and the
+ * document the front read from stdin (a release gets none).  Returns the
+ * hook's exit status.
+ */
+#define HD_HOOK_MODULE_ENTRY "hd_hook_module_main"
+typedef int (*HdHookModuleMain)(int argc, char **argv, const char *xml, size_t len);
+int hd_hook_module_main(int argc, char **argv, const char *xml, size_t len);
+
 HdHookOp hd_hook_op_classify(const char *operation, const char *sub_operation);
 HdHookDriver hd_hook_driver_from_path(const char *argv0);
 bool hd_hook_xml_may_request_devices(const char *xml, size_t len);
