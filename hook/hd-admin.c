@@ -189,6 +189,8 @@ hd_admin_check_not_borrowed(HdContext *ctx, const HdJournal *held, GError **erro
 {
 	g_autoptr(GPtrArray) journals = hd_journal_load_all(ctx->state_dir, error);
 	g_autofree gchar *holder = NULL;
+	g_autofree gchar *why = NULL;
+	const char *why_address = NULL;
 
 	if (journals == NULL)
 		return FALSE;
@@ -199,13 +201,20 @@ hd_admin_check_not_borrowed(HdContext *ctx, const HdJournal *held, GError **erro
 			continue;
 		for (guint j = 0; j < journal->entries->len; j++) {
 			const HdEntry *entry = g_ptr_array_index(journal->entries, j);
-			g_autofree gchar *why = hd_admin_entry_borrows(held, journal, entry);
+			g_autofree gchar *reason = hd_admin_entry_borrows(held, journal, entry);
 
-			if (why != NULL) {
-				g_set_error_literal(error, HD_ERROR, HD_ERROR_BUSY, why);
-				return FALSE;
+			/* the lowest address: concurrent units journal in no fixed
+			 * order, and the refusal must not depend on it */
+			if (reason != NULL && (why == NULL || g_strcmp0(entry->address, why_address) < 0)) {
+				g_free(why);
+				why = g_steal_pointer(&reason);
+				why_address = entry->address;
 			}
 		}
+	}
+	if (why != NULL) {
+		g_set_error_literal(error, HD_ERROR, HD_ERROR_BUSY, why);
+		return FALSE;
 	}
 	if (!hd_running_check(ctx, held, &holder, error))
 		return FALSE;

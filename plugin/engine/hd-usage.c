@@ -718,7 +718,8 @@ hd_usage_check_netdev(HdContext *ctx, HdUsageIndex *index, GPtrArray *leaves, co
 /* the function's own interfaces first, then the stacks built on them, in
  * class/net's order */
 static gboolean
-hd_usage_check_netdevs(HdContext *ctx, HdUsageIndex *index, const char *function, gchar **reason, GError **error)
+hd_usage_check_netdevs_once(HdContext *ctx, HdUsageIndex *index, const char *function, gchar **reason,
+			    GError **error)
 {
 	g_autoptr(GPtrArray) leaves = hd_usage_class_under(ctx, index, "class/net", function);
 	g_autoptr(GHashTable) above = NULL;
@@ -740,6 +741,36 @@ hd_usage_check_netdevs(HdContext *ctx, HdUsageIndex *index, const char *function
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/* a few listings: each rename needs another, and udev renames once */
+#define HD_USAGE_NET_LISTINGS 3
+
+/*
+ * udev renames a NIC's interface just after its driver binds it, which
+ * may be while another hook runs: an interface listed under one name may
+ * be gone under it when its ifindex is read.  It is not gone, it has
+ * another name, which only a new listing shows.  Any other error, or a
+ * name that keeps vanishing, is the host's answer.
+ */
+static gboolean
+hd_usage_check_netdevs(HdContext *ctx, HdUsageIndex *index, const char *function, gchar **reason, GError **error)
+{
+	for (guint listing = 1;; listing++) {
+		g_autoptr(GError) local = NULL;
+
+		if (hd_usage_check_netdevs_once(ctx, index, function, reason, &local))
+			return TRUE;
+		if (listing == HD_USAGE_NET_LISTINGS || !g_error_matches(local, HD_ERROR, HD_ERROR_NOT_FOUND)) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
+		g_clear_pointer(&index->net, hd_usage_class_free);
+		g_clear_pointer(&index->uppers, g_hash_table_unref);
+		g_hash_table_remove_all(index->lowers);
+		g_free(*reason);
+		*reason = NULL;
+	}
 }
 
 /* ---- block devices ----------------------------------------------------- */
