@@ -12,7 +12,7 @@
  *
  * Devices are run in units: the devices of one IOMMU group, or a PF with
  * the VFs made on it.  A unit runs in order; units are independent of each
- * other and run at once on a small thread pool, because most of a bind or
+ * other and run at once on a few threads, because most of a bind or
  * a restore is the kernel sleeping in a driver's probe or remove, and four
  * NICs can sleep at the same time.  They share one journal, which commits
  * the records of concurrent units with one write (hd_journal_save()).
@@ -136,35 +136,57 @@ hd_units_lookup(GPtrArray *units, GHashTable *by_key, gchar *key)
 	return unit;
 }
 
-/* one thread per unit, up to the context's limit; none for a single unit,
- * or when no thread can be had: the units then run here, one by one */
+/* the units of one run, and the next one a worker takes */
+typedef struct {
+	HdRun *run;
+	GPtrArray *units;
+	GFunc func;
+	guint next; /* atomic */
+} HdWorkers;
+
+/* take units until none is left: every worker, the caller included */
+static gpointer
+hd_worker(gpointer data)
+{
+	HdWorkers *workers = data;
+
+	for (;;) {
+		guint i = (guint)g_atomic_int_add(&workers->next, 1);
+
+		if (i >= workers->units->len)
+			return NULL;
+		workers->func(g_ptr_array_index(workers->units, i), workers->run);
+	}
+}
+
+/*
+ * Up to the context's limit of workers, one per unit, and the caller is
+ * one of them: it starts on the first unit at once, while the threads it
+ * made start on the next ones, rather than waiting for a pool's threads
+ * to be made first.  A thread that cannot be made leaves its units to the
+ * others, the caller at least.
+ */
 static void
 hd_run_units(HdRun *run, GPtrArray *units, GFunc func)
 {
-	guint workers = MIN(units->len, run->ctx->max_workers);
-	g_autoptr(GError) error = NULL;
-	GThreadPool *pool = NULL;
+	HdWorkers workers = {run, units, func, 0};
+	guint wanted = MIN(units->len, run->ctx->max_workers);
+	g_autoptr(GPtrArray) threads = g_ptr_array_new();
 
-	/* exclusive: its threads start here, directly; a shared pool would
-	 * hand each start to GLib's spawner thread first */
-	if (workers > 1)
-		pool = g_thread_pool_new(func, run, (gint)workers, TRUE, &error);
-	/* GLib returns the pool with the threads it could start: none of
-	 * them has work yet, so let them go */
-	if (error != NULL) {
-		hd_log_action(G_LOG_LEVEL_WARNING, run->journal->owner.name, NULL, "units",
-			      "running them one by one: %s", error->message);
-		if (pool != NULL)
-			g_thread_pool_free(g_steal_pointer(&pool), TRUE, TRUE);
+	for (guint i = 1; i < wanted; i++) {
+		g_autoptr(GError) error = NULL;
+		GThread *thread = g_thread_try_new("hd-unit", hd_worker, &workers, &error);
+
+		if (thread == NULL) {
+			hd_log_action(G_LOG_LEVEL_WARNING, run->journal->owner.name, NULL, "units",
+				      "%u of %u at once: %s", i, wanted, error->message);
+			break;
+		}
+		g_ptr_array_add(threads, thread);
 	}
-	if (pool == NULL) {
-		for (guint i = 0; i < units->len; i++)
-			func(g_ptr_array_index(units, i), run);
-		return;
-	}
-	for (guint i = 0; i < units->len; i++)
-		g_thread_pool_push(pool, g_ptr_array_index(units, i), NULL);
-	g_thread_pool_free(pool, FALSE, TRUE); /* waits for every unit */
+	hd_worker(&workers);
+	for (guint i = 0; i < threads->len; i++)
+		g_thread_join(g_ptr_array_index(threads, i));
 }
 
 /* none without a state directory: nothing else can be acting then */
