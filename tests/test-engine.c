@@ -16,6 +16,7 @@
 
 #include "hd-config.h"
 #include "hd-engine.h"
+#include "hd-hook.h"
 #include "hd-hook-op.h"
 #include "hd-error.h"
 #include "hd-journal.h"
@@ -1559,6 +1560,74 @@ test_release_crash_before_commit(Fixture *fx, gconstpointer data)
 	g_assert_false(journal_exists(fx, VM));
 }
 
+/* a restore's context, as hostdev-hook-release.so makes it, with @policy */
+static HdContext *
+restore_context(Fixture *fx, const char *policy)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(HdContext) ctx = hd_context_new_for_restore(mock_sysfs_get_root(fx->ms), policy, &error);
+
+	g_assert_no_error(error);
+	mock_sysfs_install(fx->ms, ctx);
+	g_assert_true(hd_context_set_state_dir(ctx, fx->state_dir, &error));
+	g_assert_no_error(error);
+	return g_steal_pointer(&ctx);
+}
+
+static gchar *
+broken_policy(Fixture *fx)
+{
+	g_autofree gchar *path = g_build_filename(fx->state_dir, "broken-policy.conf", NULL);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_file_set_contents(path, "[bind]\ntimeout-ms=soon\n", -1, &error));
+	g_assert_no_error(error);
+	return g_steal_pointer(&path);
+}
+
+/*
+ * Giving devices back needs no permission: a release reads the policy
+ * only to wait for a late driver, and a policy it cannot read does not
+ * keep devices from going back.
+ */
+static void
+test_release_policy_unread(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *before = mock_sysfs_snapshot(fx->ms);
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *policy = broken_policy(fx);
+	g_autoptr(HdContext) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+
+	prepare_ok(fx, VM, NULL, HD_NIC1 HD_NVME);
+	ctx = restore_context(fx, policy);
+	{
+		g_autoptr(HdStateLock) lock = lock_state(fx);
+
+		g_assert_true(hd_hook_release_domain(ctx, VM, &error));
+		g_assert_no_error(error);
+	}
+	/* the simulated drivers bind before drivers_probe returns: no wait */
+	g_assert_null(ctx->policy);
+	after = mock_sysfs_snapshot(fx->ms);
+	g_assert_cmpstr(after, ==, before);
+	g_assert_false(journal_exists(fx, VM));
+}
+
+static void
+test_release_policy_defaults(Fixture *fx, gconstpointer data)
+{
+	g_autofree gchar *policy = broken_policy(fx);
+	g_autoptr(HdContext) ctx = restore_context(fx, policy);
+	g_autoptr(HdPolicy) defaults = hd_policy_new_default();
+	const HdPolicy *used = hd_context_get_policy(ctx);
+
+	g_assert_cmpuint(used->bind_timeout_ms, ==, defaults->bind_timeout_ms);
+	g_assert_true(hd_context_get_policy(ctx) == used);
+	g_assert_cmpuint(log_count("WARNING", "the policy's defaults instead: "), ==, 1);
+	g_assert_cmpuint(log_count("WARNING", "timeout-ms"), ==, 1);
+}
+
 /* a crash in the middle of a three-device prepare */
 static void
 test_release_crash_several(Fixture *fx, gconstpointer data)
@@ -2425,6 +2494,8 @@ main(int argc, char **argv)
 
 	TEST_ADD("/engine/release/twice", test_release_twice);
 	TEST_ADD("/engine/release/crash-before-commit", test_release_crash_before_commit);
+	TEST_ADD("/engine/release/policy-unread", test_release_policy_unread);
+	TEST_ADD("/engine/release/policy-defaults", test_release_policy_defaults);
 	TEST_ADD("/engine/release/without-prepare", test_release_without_prepare);
 	TEST_ADD("/engine/release/after-failed-rollback", test_release_after_failed_rollback);
 	TEST_ADD_CASES("/engine/release/crash", crash_cases, test_release_crash);

@@ -84,7 +84,7 @@ hd_bind_ensure_driver(HdContext *ctx, const char *driver, const char *module, GE
 static gboolean
 hd_bind_wait_for(HdContext *ctx, const char *bdf, const char *want, gchar **seen, GError **error)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64)ctx->policy->bind_timeout_ms * 1000;
+	gint64 deadline = 0;
 
 	for (;;) {
 		g_autofree gchar *driver = NULL;
@@ -93,6 +93,12 @@ hd_bind_wait_for(HdContext *ctx, const char *bdf, const char *want, gchar **seen
 			return FALSE;
 		if (g_strcmp0(driver, want) == 0)
 			return TRUE;
+		/* the policy's bound, only once there is something to wait
+		 * for: most drivers probe before drivers_probe returns, and
+		 * a restore then never reads the policy (hd-context.h) */
+		if (deadline == 0)
+			deadline = g_get_monotonic_time() +
+				   (gint64)hd_context_get_policy(ctx)->bind_timeout_ms * 1000;
 		if (driver != NULL || g_get_monotonic_time() >= deadline) {
 			*seen = g_steal_pointer(&driver);
 			return FALSE;
@@ -157,7 +163,7 @@ hd_pci_bind_by_override(HdContext *ctx,
 	}
 	g_set_error(error, HD_ERROR, HD_ERROR_FAILED,
 		    "%s did not take the device within %u ms (driver now: %s)", driver,
-		    ctx->policy->bind_timeout_ms, seen != NULL ? seen : "none");
+		    hd_context_get_policy(ctx)->bind_timeout_ms, seen != NULL ? seen : "none");
 	return FALSE;
 }
 
@@ -178,7 +184,7 @@ hd_pci_describe_bind_by_override(HdContext *ctx, const HdDevice *dev, GPtrArray 
 		g_ptr_array_add(steps, g_strdup_printf("unbind from %s", current));
 	g_ptr_array_add(steps, g_strdup_printf("write %s to drivers_probe", hd_device_get_bdf(dev)));
 	g_ptr_array_add(steps,
-			g_strdup_printf("wait up to %u ms for %s to bind", ctx->policy->bind_timeout_ms, driver));
+			g_strdup_printf("wait up to %u ms for %s to bind", hd_context_get_policy(ctx)->bind_timeout_ms, driver));
 }
 
 /* the original driver may have to be asked by name: the kernel's own choice

@@ -10,20 +10,18 @@
 #include "hd-config.h"
 #include "hd-error.h"
 #include "hd-kmod.h"
+#include "hd-log.h"
 #include "hd-testing.h"
 #include "hd-usage.h"
 
-HdContext *
-hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
+/* everything but the policy */
+static HdContext *
+hd_context_new_bare(const char *sysfs_root, GError **error)
 {
 	g_autoptr(HdContext) ctx = g_new0(HdContext, 1);
 
 	ctx->sysfs = hd_sysfs_new(sysfs_root, error);
 	if (ctx->sysfs == NULL)
-		return NULL;
-	/* exactly what `hostdevctl policy check` shows: the file and its drop-ins */
-	ctx->policy = hd_policy_load_dirs(policy_path, hd_policy_default_dropin_dirs(), error);
-	if (ctx->policy == NULL)
 		return NULL;
 	ctx->load_module = hd_kmod_load;
 	ctx->netdev_use = hd_usage_netdev_netlink;
@@ -40,6 +38,30 @@ hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
 	return g_steal_pointer(&ctx);
 }
 
+HdContext *
+hd_context_new(const char *sysfs_root, const char *policy_path, GError **error)
+{
+	g_autoptr(HdContext) ctx = hd_context_new_bare(sysfs_root, error);
+
+	if (ctx == NULL)
+		return NULL;
+	/* exactly what `hostdevctl policy check` shows: the file and its drop-ins */
+	ctx->policy = hd_policy_load_dirs(policy_path, hd_policy_default_dropin_dirs(), error);
+	if (ctx->policy == NULL)
+		return NULL;
+	return g_steal_pointer(&ctx);
+}
+
+HdContext *
+hd_context_new_for_restore(const char *sysfs_root, const char *policy_path, GError **error)
+{
+	HdContext *ctx = hd_context_new_bare(sysfs_root, error);
+
+	if (ctx != NULL)
+		ctx->policy_path = g_strdup(policy_path);
+	return ctx;
+}
+
 void
 hd_context_free(HdContext *ctx)
 {
@@ -47,6 +69,7 @@ hd_context_free(HdContext *ctx)
 		return;
 	hd_sysfs_free(ctx->sysfs);
 	hd_policy_free(ctx->policy);
+	g_free(ctx->policy_path);
 	g_free(ctx->state_dir);
 	g_free(ctx->proc_root);
 	g_free(ctx->modules_dir);
@@ -92,10 +115,27 @@ hd_context_get_sysfs(HdContext *ctx)
 	return ctx->sysfs;
 }
 
+/* a restore's context reads it here, once, on the first thread to ask */
 const HdPolicy *
 hd_context_get_policy(HdContext *ctx)
 {
-	return ctx->policy;
+	HdPolicy *policy = g_atomic_pointer_get(&ctx->policy);
+	g_autoptr(GMutexLocker) locker = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (policy != NULL)
+		return policy;
+	locker = g_mutex_locker_new(&ctx->shared_lock);
+	if (ctx->policy != NULL)
+		return ctx->policy;
+	policy = hd_policy_load_dirs(ctx->policy_path, hd_policy_default_dropin_dirs(), &error);
+	if (policy == NULL) {
+		hd_log_action(G_LOG_LEVEL_WARNING, NULL, NULL, "restore", "the policy's defaults instead: %s",
+			      error->message);
+		policy = hd_policy_new_default();
+	}
+	g_atomic_pointer_set(&ctx->policy, policy);
+	return policy;
 }
 
 gboolean

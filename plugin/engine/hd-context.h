@@ -21,7 +21,8 @@ typedef gboolean (*HdNetdevUseFunc)(int ifindex, gpointer user_data, gchar **rea
 struct _HdContext {
 	HdSysfs *sysfs;
 	gchar *proc_root; /* "/proc": mounts and swaps, for the in-use checks */
-	HdPolicy *policy;
+	HdPolicy *policy; /* NULL until first asked for, in a restore's context */
+	gchar *policy_path; /* a restore's, read when first asked for */
 	gchar *state_dir;
 	HdPci *pci; /* opened on first use: most hook runs never need it */
 	/* pci.ids names are for people: loading the database costs the hook
@@ -43,6 +44,14 @@ struct _HdContext {
 #define HD_CONTEXT_MAX_WORKERS 8
 
 HdContext *hd_context_new(const char *sysfs_root, const char *policy_path, GError **error);
+/*
+ * For giving devices back from a journal, which needs no permission: the
+ * policy is read only if a restore asks for it (a driver that binds late
+ * is waited for as long as [bind] timeout-ms says), and one that cannot
+ * be read gives way to the defaults, with a warning, rather than keep
+ * devices from going back.
+ */
+HdContext *hd_context_new_for_restore(const char *sysfs_root, const char *policy_path, GError **error);
 gboolean hd_context_set_state_dir(HdContext *ctx, const char *state_dir, GError **error);
 void hd_context_free(HdContext *ctx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdContext, hd_context_free)

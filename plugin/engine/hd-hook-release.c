@@ -42,10 +42,13 @@ hd_hook_release_domain(HdContext *ctx, const char *name, GError **error)
 	return hd_engine_release(ctx, &owner, error);
 }
 
+/* the policy is read only if the restore asks for it (hd-context.h) */
 gboolean
 hd_hook_release(const HdHookArgs *args, GError **error)
 {
-	g_autoptr(HdContext) ctx = hd_hook_open(args, error);
+	g_autoptr(HdContext) ctx = hd_context_new_for_restore(args->sysfs_root, args->policy_path, error);
 
-	return ctx != NULL && hd_hook_release_domain(ctx, args->domain_name, error);
+	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
+		return FALSE;
+	return hd_hook_release_domain(ctx, args->domain_name, error);
 }

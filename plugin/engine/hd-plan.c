@@ -365,7 +365,7 @@ hd_plan_device_check_lists(HdContext *ctx, HdPlanDevice *dev, GError **error)
 	guint64 class_code = 0;
 	HdPciIds ids;
 
-	if (!dev->info->exists || (ctx->policy->allow->len == 0 && ctx->policy->deny->len == 0))
+	if (!dev->info->exists || (hd_context_get_policy(ctx)->allow->len == 0 && hd_context_get_policy(ctx)->deny->len == 0))
 		return TRUE;
 	class_path = hd_function_attr_path(dev->info->bdf, "class");
 	class_text = hd_sysfs_read(ctx->sysfs, class_path, error);
@@ -377,7 +377,7 @@ hd_plan_device_check_lists(HdContext *ctx, HdPlanDevice *dev, GError **error)
 			    class_text);
 		return FALSE;
 	}
-	if (!hd_policy_check_device(ctx->policy, &dev->request->address, &ids, (guint32)class_code, &reason))
+	if (!hd_policy_check_device(hd_context_get_policy(ctx), &dev->request->address, &ids, (guint32)class_code, &reason))
 		hd_device_refuse(dev, "%s", reason);
 	return TRUE;
 }
@@ -411,7 +411,7 @@ hd_plan_device_decide(HdContext *ctx, HdPlanDevice *dev)
 		hd_plan_device_decide_provision(ctx, dev);
 		return;
 	}
-	if (hd_policy_is_protected(ctx->policy, &req->address)) {
+	if (hd_policy_is_protected(hd_context_get_policy(ctx), &req->address)) {
 		hd_device_refuse(dev, "protected by the host's hostdev-hook policy");
 	} else if (req->managed) {
 		hd_plan_device_decide_managed(ctx, dev);
