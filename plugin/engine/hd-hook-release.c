@@ -3,8 +3,8 @@
  *
  * A release parses nothing: the domain's journal says what was changed
  * and how to put it back.  So this file, and what it links, has no XML
- * parser, and hostdev-hook-release, which the front runs for a release,
- * starts without loading libxml2 (hd-hook.c has the operations that parse).
+ * parser, and hostdev-hook-release.so, which the front opens for a
+ * release, loads without libxml2 (hd-hook.c has the operations that parse).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

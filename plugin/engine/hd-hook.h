@@ -19,7 +19,7 @@ gboolean hd_hook_run(const HdHookArgs *args, const char *xml, gsize len, GError 
 
 /*
  * "release end" alone, from the domain's journal: hd-hook-release.c, apart
- * from the rest so that hostdev-hook-release links no XML parser.
+ * from the rest so that hostdev-hook-release.so links no XML parser.
  */
 gboolean hd_hook_release(const HdHookArgs *args, GError **error);
 
