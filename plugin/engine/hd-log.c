@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <syslog.h>
+#include <time.h>
 
 /* the test suite's way to read our log without a journal or syslogd */
 #define HD_LOG_FILE_ENV "HOSTDEV_HOOK_LOG_FILE"
@@ -66,9 +67,17 @@ hd_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
 	return G_LOG_WRITER_HANDLED;
 }
 
+/*
+ * The syslog connection and the time zone syslog() stamps records with are
+ * set up here, not by the first record: the units of a release log at the
+ * same moment, and each first record waited for that set-up, under
+ * syslog()'s lock, while the other units' drivers probed (measured: every
+ * unit's record 10 to 40 ms late in the bench guest).
+ */
 void
 hd_log_use_system_log(const char *ident)
 {
-	openlog(ident, LOG_PID, LOG_DAEMON);
+	tzset();
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	g_log_set_writer_func(hd_log_writer, NULL, NULL);
 }
