@@ -11,12 +11,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <stdio.h>
-#include <stdlib.h>
-
-#include "hd-error.h"
 #include "hd-hook.h"
-#include "hd-log.h"
 
 int
 hd_hook_module_main(int argc, char **argv, const char *xml, size_t len)
@@ -24,19 +19,7 @@ hd_hook_module_main(int argc, char **argv, const char *xml, size_t len)
 	g_autoptr(GError) error = NULL;
 	HdHookArgs args;
 
-	hd_log_use_system_log("hostdev-hook");
-	hd_hook_args_init(&args, argv);
-	if (hd_hook_run(&args, xml, len, &error))
-		return EXIT_SUCCESS;
-
-	/* only a failed prepare may stop the domain; libvirt ignores the rest */
-	if (hd_hook_op_classify(args.operation, args.sub_operation) != HD_HOOK_OP_PREPARE) {
-		hd_log_action(G_LOG_LEVEL_CRITICAL, args.domain_name, NULL, args.operation,
-			      "%s", error->message);
-		return EXIT_SUCCESS;
-	}
-	/* libvirt shows stderr to the `virsh start` user: exactly one line */
-	g_strdelimit(error->message, "\r\n", ' ');
-	fprintf(stderr, "hostdev-hook: %s\n", error->message);
-	return EXIT_FAILURE;
+	hd_hook_module_start(&args, argv);
+	hd_hook_run(&args, xml, len, &error);
+	return hd_hook_exit_status(&args, g_steal_pointer(&error));
 }

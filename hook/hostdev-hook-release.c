@@ -10,10 +10,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <stdlib.h>
-
 #include "hd-hook.h"
-#include "hd-log.h"
 
 int
 hd_hook_module_main(int argc, char **argv, const char *xml, size_t len)
@@ -21,13 +18,7 @@ hd_hook_module_main(int argc, char **argv, const char *xml, size_t len)
 	g_autoptr(GError) error = NULL;
 	HdHookArgs args;
 
-	hd_log_use_system_log("hostdev-hook");
-	hd_hook_args_init(&args, argv);
-	if (hd_hook_release(&args, &error))
-		return EXIT_SUCCESS;
-	/* libvirt ignores a release's status: what failed must be in the log,
-	 * and `hostdevctl recover` retries it */
-	hd_log_action(G_LOG_LEVEL_CRITICAL, args.domain_name, NULL, args.operation, "%s: %s", args.domain_name,
-		      error->message);
-	return EXIT_SUCCESS;
+	hd_hook_module_start(&args, argv);
+	hd_hook_release(&args, &error);
+	return hd_hook_exit_status(&args, g_steal_pointer(&error));
 }

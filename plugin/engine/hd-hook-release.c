@@ -5,13 +5,18 @@
  * and how to put it back.  So this file, and what it links, has no XML
  * parser, and hostdev-hook-release.so, which the front opens for a
  * release, loads without libxml2 (hd-hook.c has the operations that parse).
+ * What both engine modules share is here too, for the same reason.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-hook.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "hd-engine.h"
 #include "hd-journal.h"
+#include "hd-log.h"
 
 HdContext *
 hd_hook_open(const HdHookArgs *args, GError **error)
@@ -51,4 +56,30 @@ hd_hook_release(const HdHookArgs *args, GError **error)
 	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
 		return FALSE;
 	return hd_hook_release_domain(ctx, args->domain_name, error);
+}
+
+void
+hd_hook_module_start(HdHookArgs *args, char **argv)
+{
+	hd_log_use_system_log("hostdev-hook");
+	hd_hook_args_init(args, argv);
+}
+
+int
+hd_hook_exit_status(const HdHookArgs *args, GError *failure)
+{
+	g_autoptr(GError) error = failure;
+
+	if (error == NULL)
+		return EXIT_SUCCESS;
+	g_prefix_error(&error, "%s: ", args->domain_name);
+	/* a failed release is retried by `hostdevctl recover`: the log says what */
+	if (hd_hook_op_classify(args->operation, args->sub_operation) != HD_HOOK_OP_PREPARE) {
+		hd_log_action(G_LOG_LEVEL_CRITICAL, args->domain_name, NULL, args->operation, "%s", error->message);
+		return EXIT_SUCCESS;
+	}
+	/* libvirt shows stderr to the `virsh start` user: exactly one line */
+	g_strdelimit(error->message, "\r\n", ' ');
+	fprintf(stderr, "hostdev-hook: %s\n", error->message);
+	return EXIT_FAILURE;
 }

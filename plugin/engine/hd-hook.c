@@ -139,7 +139,5 @@ hd_hook_run(const HdHookArgs *args, const char *xml, gsize len, GError **error)
 	default:
 		break;
 	}
-	if (!ok)
-		g_prefix_error(error, "%s: ", args->domain_name);
 	return ok;
 }
