@@ -92,7 +92,7 @@ hdctl_recover(int argc, char **argv)
 		fprintf(stderr, "hostdevctl: recover: expected one DOMAIN, or --all\n");
 		return 2;
 	}
-	ctx = hdctl_common_open(&common, &error);
+	ctx = hdctl_common_open_for_restore(&common, &error);
 	if (ctx == NULL)
 		return hdctl_report_error("recover", error);
 	lock = hd_state_lock_acquire(ctx->state_dir, &error);

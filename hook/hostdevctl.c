@@ -54,19 +54,33 @@ hdctl_common_clear(HdctlCommon *common)
 	g_clear_pointer(&common->state_dir, g_free);
 }
 
-/* the engine's context, with names for people to read */
-HdContext *
-hdctl_common_open(const HdctlCommon *common, GError **error)
+typedef HdContext *(*HdctlContextNew)(const char *sysfs_root, const char *policy_path, GError **error);
+
+/* the engine's context, made by @context_new, with names for people to read */
+static HdContext *
+hdctl_common_open_with(const HdctlCommon *common, HdctlContextNew context_new, GError **error)
 {
-	g_autoptr(HdContext) ctx = hd_context_new(common->sysfs_root != NULL ? common->sysfs_root : "/sys",
-						  common->policy_path != NULL ? common->policy_path : HD_POLICY_FILE,
-						  error);
+	g_autoptr(HdContext) ctx = context_new(common->sysfs_root != NULL ? common->sysfs_root : "/sys",
+					       common->policy_path != NULL ? common->policy_path : HD_POLICY_FILE,
+					       error);
 
 	if (ctx == NULL ||
 	    !hd_context_set_state_dir(ctx, common->state_dir != NULL ? common->state_dir : HD_STATE_DIR, error))
 		return NULL;
 	ctx->want_names = TRUE;
 	return g_steal_pointer(&ctx);
+}
+
+HdContext *
+hdctl_common_open(const HdctlCommon *common, GError **error)
+{
+	return hdctl_common_open_with(common, hd_context_new, error);
+}
+
+HdContext *
+hdctl_common_open_for_restore(const HdctlCommon *common, GError **error)
+{
+	return hdctl_common_open_with(common, hd_context_new_for_restore, error);
 }
 
 int

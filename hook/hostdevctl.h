@@ -33,6 +33,9 @@ gboolean hdctl_parse_options(const char *command,
 			     int *argc,
 			     char ***argv);
 HdContext *hdctl_common_open(const HdctlCommon *common, GError **error);
+/* for giving devices back: the policy only if a restore waits, and its
+ * defaults if it cannot be read (hd_context_new_for_restore()) */
+HdContext *hdctl_common_open_for_restore(const HdctlCommon *common, GError **error);
 
 int hdctl_plan(int argc, char **argv);
 int hdctl_status(int argc, char **argv);

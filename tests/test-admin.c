@@ -809,9 +809,10 @@ test_host_hypervisor(AdminFixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(error->message, "mount xenfs there"));
 }
 
-/* hostdevctl COMMAND OPTION on the fixture's tree, state and no policy */
+/* hostdevctl COMMAND OPTION on the fixture's tree and state, with @policy */
 static void
-admin_run_cli(AdminFixture *fx, TestRun *run, const char *command, const char *option)
+admin_run_cli_with_policy(AdminFixture *fx, TestRun *run, const char *command, const char *option,
+			  const char *policy)
 {
 	g_autofree gchar *bin = test_bin("hostdevctl");
 	const char *argv[] = {bin,
@@ -822,10 +823,17 @@ admin_run_cli(AdminFixture *fx, TestRun *run, const char *command, const char *o
 			      "--state-dir",
 			      fx->base.state_dir,
 			      "--policy",
-			      "/nonexistent",
+			      policy,
 			      NULL};
 
 	test_run(run, argv, NULL, NULL);
+}
+
+/* ... and no policy */
+static void
+admin_run_cli(AdminFixture *fx, TestRun *run, const char *command, const char *option)
+{
+	admin_run_cli_with_policy(fx, run, command, option, "/nonexistent");
 }
 
 /* the command line: list-assignable reads only, so it runs on the tree */
@@ -870,6 +878,28 @@ test_cli_recover_all_leaves_host(AdminFixture *fx, gconstpointer data)
 	assert_as_booted(fx);
 }
 
+/* recover gives devices back whatever the policy says: a broken one is
+ * no reason to keep them, and boot, which needs it, still refuses */
+static void
+test_cli_recover_broken_policy(AdminFixture *fx, gconstpointer data)
+{
+	g_autofree gchar *policy = g_build_filename(fx->base.state_dir, "broken.conf", NULL);
+	g_autoptr(GError) error = NULL;
+	g_auto(TestRun) recover = {0};
+	g_auto(TestRun) boot = {0};
+
+	g_assert_true(g_file_set_contents(policy, "[bind]\ntimeout-ms=soon\n", -1, &error));
+	g_assert_no_error(error);
+	admin_run_cli_with_policy(fx, &recover, "recover", "--all", policy);
+	g_assert_cmpstr(recover.err, ==, "");
+	g_assert_cmpint(recover.exit_status, ==, 0);
+	admin_run_cli_with_policy(fx, &boot, "boot", "--undo", policy);
+	g_assert_cmpint(boot.exit_status, !=, 0);
+	g_assert_true(g_str_has_prefix(boot.err, "hostdevctl: boot"));
+	g_assert_nonnull(strstr(boot.err, "timeout-ms"));
+	g_assert_cmpint(g_unlink(policy), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -899,5 +929,6 @@ main(int argc, char **argv)
 	ADMIN_TEST("/admin/host-hypervisor", test_host_hypervisor);
 	ADMIN_TEST("/admin/cli/list-assignable", test_cli_list_assignable);
 	ADMIN_TEST("/admin/cli/recover-all-leaves-host", test_cli_recover_all_leaves_host);
+	ADMIN_TEST("/admin/cli/recover-broken-policy", test_cli_recover_broken_policy);
 	return g_test_run();
 }
