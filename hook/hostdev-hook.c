@@ -122,7 +122,6 @@ hd_dispatch(int argc, char **argv, HdHookOp op, const char *xml, size_t len, boo
 	HdHookArgs args;
 	int status;
 
-	hd_hook_args_init(&args, argv);
 	switch (op) {
 	case HD_HOOK_OP_PREPARE:
 		if (too_large)
@@ -134,6 +133,7 @@ hd_dispatch(int argc, char **argv, HdHookOp op, const char *xml, size_t len, boo
 	case HD_HOOK_OP_RECONNECT:
 		/* only a journal says what was lent out: without one there is
 		 * nothing to undo or check, whatever the document says */
+		hd_hook_args_init(&args, argv);
 		if (!hd_hook_has_journal(args.state_dir, args.domain_name))
 			return 0;
 		/* the journal is enough to release; an oversized document is dropped */

@@ -18,16 +18,6 @@
 #include "hd-journal.h"
 #include "hd-log.h"
 
-HdContext *
-hd_hook_open(const HdHookArgs *args, GError **error)
-{
-	g_autoptr(HdContext) ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
-
-	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
-		return NULL;
-	return g_steal_pointer(&ctx);
-}
-
 /*
  * No state lock: release changes only what this domain's journal holds,
  * each unit under its own lock, and libvirt never prepares a domain while

@@ -37,6 +37,17 @@ hd_hook_check_driver(const HdHookArgs *args, const HdDomain *domain, GError **er
 	return FALSE;
 }
 
+/* the context of @args' roots, policy read: prepare and reconnect plan */
+static HdContext *
+hd_hook_open(const HdHookArgs *args, GError **error)
+{
+	g_autoptr(HdContext) ctx = hd_context_new(args->sysfs_root, args->policy_path, error);
+
+	if (ctx == NULL || !hd_context_set_state_dir(ctx, args->state_dir, error))
+		return NULL;
+	return g_steal_pointer(&ctx);
+}
+
 /*
  * Plan under the state lock: ownership and groups must not change under
  * us.  The engine lets the lock go once the plan's devices are claimed,

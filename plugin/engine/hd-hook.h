@@ -31,9 +31,6 @@ int hd_hook_exit_status(const HdHookArgs *args, GError *failure);
  */
 gboolean hd_hook_release(const HdHookArgs *args, GError **error);
 
-/* the context of @args' roots, for any operation */
-HdContext *hd_hook_open(const HdHookArgs *args, GError **error);
-
 /* prepare begin and release end on a context of the caller's (the tests'
  * simulated kernel); prepare takes @domain */
 gboolean hd_hook_prepare_domain(HdContext *ctx, const char *name, HdDomain *domain, GError **error);
