@@ -275,7 +275,7 @@ static const struct {
 	{"xen-domain-in-qemu-dir", "xen", FALSE, TEST_HOSTDEV("no", "bus='1'"), NULL},
 	{"kvm-domain-in-libxl-dir", "kvm", TRUE, TEST_HOSTDEV("no", "bus='1'"), NULL},
 	{"entity-attack", "kvm", FALSE, NULL,
-	 "hostdev-hook: vm1: domain XML: document type declarations (<!DOCTYPE>) are not accepted\n"},
+	 "hostdev-hook: vm1: domain XML: line 1: document type declarations (<!DOCTYPE>) are not accepted\n"},
 };
 
 static void

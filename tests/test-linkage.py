@@ -10,12 +10,15 @@ DT_NEEDED entries, as readelf prints them, not on the meson files:
   hostdev-hook          the front, on every operation of every domain:
                         libc and nothing else
   hostdev-hook-release.so  the module the front opens for a release, which
-                        restores from its journal: no XML parser (libxml2,
-                        with ICU and libstdc++) and none of the libraries
+                        restores from its journal: none of the libraries
                         only planning uses
   hostdev-hook-engine.so   the module for prepare and reconnect: libkmod,
                         libpci and libmount are opened when first needed
                         (plugin/engine/hd-lazy-library.h), never linked
+
+and neither module links libxml2: Debian's brings ICU and libstdc++, 2.6 MiB
+of a hook's memory, and the domain is read with GLib's GMarkup instead
+(xml/hd-xml-tree.c).
 
 and each module exports its entry point alone (hook/hd-hook-module.map).
 """
@@ -25,7 +28,7 @@ import subprocess
 import sys
 
 PLANNING_ONLY = ("libkmod", "libpci", "libmount", "libudev", "libblkid", "libselinux")
-PARSER = ("libxml2", "libicu", "libstdc++")
+LIBXML2 = ("libxml2", "libicu", "libstdc++")
 # a sanitizer build's runtimes are the build's, not the program's
 SANITIZERS = ("libasan", "libubsan", "liblsan", "libtsan")
 
@@ -70,8 +73,8 @@ def main():
         return 0
     checks = [
         ("hostdev-hook", dict(allowed=("libc.so.6",))),
-        ("hostdev-hook-release.so", dict(forbidden=PARSER + PLANNING_ONLY)),
-        ("hostdev-hook-engine.so", dict(forbidden=PLANNING_ONLY)),
+        ("hostdev-hook-release.so", dict(forbidden=LIBXML2 + PLANNING_ONLY)),
+        ("hostdev-hook-engine.so", dict(forbidden=LIBXML2 + PLANNING_ONLY)),
     ]
     modules = [name for name, _ in checks if name.endswith(".so")]
     print(f"1..{len(checks) + len(modules)}")

@@ -10,18 +10,11 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <libxml/relaxng.h>
 #include <string.h>
 
-#include "hd-xml-autocleanups.h"
 #include "hd-domain.h"
 #include "hd-error.h"
-
-/* libxml2 ships no cleanup functions for its RELAX NG types; only this
- * test uses them, so they are declared here, not in hd-autocleanups.h */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNG, xmlRelaxNGFree)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt)
+#include "libxml2-autocleanups.h"
 
 /* ---- the schema ------------------------------------------------------- */
 

@@ -3,173 +3,66 @@
  *
  * The input comes from libvirt, from an administrator, or from anyone who
  * can write a file that ends up on our stdin, so the parser is deliberately
- * narrow: no network, no DTD, no entities.  Every error names the element
+ * narrow: no network, no DTD, no entities (hd-xml-tree.c reads the
+ * document, and says how).  Every error names the element
  * (by address when it has one, otherwise by line) and the reason, because
  * it ends up verbatim in the `virsh start` error message.
  *
- * The model it builds is in hd-domain.c, which needs no libxml2: what
- * only restores a journal links the model, never this parser.
+ * The model it builds is in hd-domain.c: what only restores a journal
+ * links the model, never this parser.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-domain.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#include "hd-xml-autocleanups.h"
+#include "hd-xml-tree.h"
 #include "hd-enum.h"
 #include "hd-error.h"
 #include "hd-names.h"
 
 #define HD_VLAN_ID_MAX 4095u
 
-/* ---- secure parsing --------------------------------------------------- */
-
-/*
- * libvirt never emits a document type declaration, and a DTD is the only
- * way to declare entities, external or recursive.  Stopping the parser the
- * moment it reports one closes XXE, external DTD loading and the "billion
- * laughs" in one place, before any entity is even declared.
- */
-static void
-hd_xml_refuse_dtd(void *user_data,
-		  const xmlChar *name,
-		  const xmlChar *external_id,
-		  const xmlChar *system_id)
-{
-	xmlParserCtxt *ctxt = user_data;
-
-	ctxt->_private = GINT_TO_POINTER(TRUE);
-	xmlStopParser(ctxt);
-}
-
-/*
- * libvirt sends UTF-8 and nothing else.  Anything else (EBCDIC, UTF-16,
- * Latin-1, NUL bytes) is refused before libxml2 sees it, because libxml2
- * would decode it, and find devices in bytes where the hook's front, which
- * reads them as they are, saw no "hostdev" at all.
- */
-static gboolean
-hd_xml_check_utf8(const char *xml, gsize len, const char *what, GError **error)
-{
-	const gchar *bad = NULL;
-	guint line = 1;
-
-	if (g_utf8_validate_len(xml, len, &bad))
-		return TRUE;
-	for (const char *p = xml; p < bad; p++)
-		line += *p == '\n';
-	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-		    "%s: line %u: byte 0x%02x is not UTF-8, the only encoding libvirt sends", what, line,
-		    (guint)(guchar)*bad);
-	return FALSE;
-}
-
-/*
- * libxml2 records every error in the context (read back below) and also
- * hands it to this channel; some, such as its huge-text-node error, reach
- * stderr despite XML_PARSE_NOERROR.  The hook's stderr must stay one line.
- */
-static void
-hd_xml_silence(void *user_data, xmlErrorPtr error)
-{
-}
-
-static xmlDoc *
-hd_xml_read(const char *xml, gsize len, const char *what, GError **error)
-{
-	g_autoptr(xmlParserCtxt) ctxt = NULL;
-	g_autoptr(xmlDoc) doc = NULL;
-	const xmlError *err;
-
-	if (len > G_MAXINT) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "%s: document of %" G_GSIZE_FORMAT " bytes is too large", what, len);
-		return NULL;
-	}
-	ctxt = xmlNewParserCtxt();
-	if (!hd_xml_check_utf8(xml, len, what, error))
-		return NULL;
-	if (ctxt == NULL) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INTERNAL, "%s: cannot allocate a parser", what);
-		return NULL;
-	}
-	ctxt->sax->internalSubset = hd_xml_refuse_dtd;
-	ctxt->sax->serror = hd_xml_silence;
-	ctxt->_private = GINT_TO_POINTER(FALSE);
-
-	/* no XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE: entities stay
-	 * unexpanded, nothing is fetched and libxml2's size limits hold; the
-	 * bytes are UTF-8 (checked above), and a declared encoding is ignored */
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-				    XML_PARSE_IGNORE_ENC);
-	if (GPOINTER_TO_INT(ctxt->_private)) {
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "%s: document type declarations (<!DOCTYPE>) are not accepted", what);
-		return NULL;
-	}
-	err = xmlCtxtGetLastError(ctxt);
-	if (doc == NULL || !ctxt->wellFormed || (err != NULL && err->level >= XML_ERR_ERROR)) {
-		g_autofree gchar *msg = g_strdup(err != NULL && err->message != NULL
-						     ? err->message
-						     : "not well-formed");
-		g_strchomp(msg);
-		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-			    "%s: line %d: %s", what, err != NULL ? err->line : 0, msg);
-		return NULL;
-	}
-	return g_steal_pointer(&doc);
-}
-
 /* ---- small tree helpers ------------------------------------------------ */
 
 static gboolean
-hd_xml_is_element(const xmlNode *node, const char *name)
+hd_xml_is_element(const HdXmlNode *node, const char *name)
 {
-	return node->type == XML_ELEMENT_NODE && node->ns == NULL &&
-	       g_strcmp0((const char *)node->name, name) == 0;
+	return hd_xml_node_is(node, NULL, name);
 }
 
 static gboolean
-hd_xml_is_ours(const xmlNode *node)
+hd_xml_is_ours(const HdXmlNode *node)
 {
-	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
-	       g_strcmp0((const char *)node->ns->href, HD_METADATA_NS) == 0;
+	return node->type == HD_XML_ELEMENT && g_strcmp0(node->ns, HD_METADATA_NS) == 0;
 }
 
-static xmlNode *
-hd_xml_child(const xmlNode *parent, const char *name)
+static const HdXmlNode *
+hd_xml_child(const HdXmlNode *parent, const char *name)
 {
-	for (xmlNode *n = parent->children; n != NULL; n = n->next) {
-		if (hd_xml_is_element(n, name))
-			return n;
-	}
-	return NULL;
+	return hd_xml_node_child(parent, name);
 }
 
-/* libxml2 allocates with malloc(), which GLib's g_free() matches */
+/* a copy, which the request keeps or the caller frees */
 static gchar *
-hd_xml_prop(const xmlNode *node, const char *name)
+hd_xml_prop(const HdXmlNode *node, const char *name)
 {
-	return (gchar *)xmlGetNoNsProp(node, (const xmlChar *)name);
+	return g_strdup(hd_xml_node_attr(node, name));
 }
 
 static gchar *
-hd_xml_child_text(const xmlNode *parent, const char *name)
+hd_xml_child_text(const HdXmlNode *parent, const char *name)
 {
-	xmlNode *child = hd_xml_child(parent, name);
-	g_autofree gchar *text = NULL;
+	const HdXmlNode *child = hd_xml_child(parent, name);
 
-	if (child == NULL)
-		return NULL;
-	text = (gchar *)xmlNodeGetContent(child);
-	return text != NULL ? g_strdup(g_strstrip(text)) : NULL;
+	return child != NULL ? g_strstrip(hd_xml_node_text(child)) : NULL;
 }
 
 /* libvirt's virTristateBool: "yes" or "no", and absent means @fallback */
 static gboolean
-hd_xml_prop_bool(const xmlNode *node,
+hd_xml_prop_bool(const HdXmlNode *node,
 		 const char *name,
 		 gboolean fallback,
 		 gboolean *out,
@@ -194,21 +87,21 @@ hd_xml_prop_bool(const xmlNode *node,
 /* ---- requests ---------------------------------------------------------- */
 
 static HdDeviceRequest *
-hd_device_request_new(HdSource source, const xmlNode *node)
+hd_device_request_new(HdSource source, const HdXmlNode *node)
 {
 	HdDeviceRequest *req = g_new0(HdDeviceRequest, 1);
 
 	req->source = source;
-	req->line = (guint)xmlGetLineNo(node);
+	req->line = node->line;
 	req->vlan_tags = g_array_new(FALSE, FALSE, sizeof(HdVlanTag));
 	return req;
 }
 
 /* "<hostdev> at line 12": names an element whose address we lack */
 static void
-hd_prefix_element(GError **error, const xmlNode *node)
+hd_prefix_element(GError **error, const HdXmlNode *node)
 {
-	g_prefix_error(error, "<%s> at line %ld: ", (const char *)node->name, xmlGetLineNo(node));
+	g_prefix_error(error, "<%s> at line %u: ", node->name, node->line);
 }
 
 static void
@@ -222,7 +115,7 @@ hd_prefix_address(GError **error, const HdAddress *addr)
 
 /* <address domain= bus= slot= function=/>; absent attributes mean 0, as in libvirt */
 static gboolean
-hd_parse_pci_address(const xmlNode *node, HdAddress *out, GError **error)
+hd_parse_pci_address(const HdXmlNode *node, HdAddress *out, GError **error)
 {
 	static const struct {
 		const char *attribute;
@@ -250,10 +143,10 @@ hd_parse_pci_address(const xmlNode *node, HdAddress *out, GError **error)
 
 /* <source><address .../></source> of a hostdev or hostdev interface */
 static gboolean
-hd_parse_source_address(const xmlNode *device, gboolean typed, HdAddress *out, GError **error)
+hd_parse_source_address(const HdXmlNode *device, gboolean typed, HdAddress *out, GError **error)
 {
-	xmlNode *source = hd_xml_child(device, "source");
-	xmlNode *address = source != NULL ? hd_xml_child(source, "address") : NULL;
+	const HdXmlNode *source = hd_xml_child(device, "source");
+	const HdXmlNode *address = source != NULL ? hd_xml_child(source, "address") : NULL;
 
 	if (address == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -274,9 +167,9 @@ hd_parse_source_address(const xmlNode *device, gboolean typed, HdAddress *out, G
 /* <driver name='vfio|xen|kvm' model='VARIANT'/>: libvirt 10's model picks a
  * VFIO variant driver by its module's name ('vfio-pci' forces the generic) */
 static gboolean
-hd_parse_backend(const xmlNode *device, HdDeviceRequest *req, GError **error)
+hd_parse_backend(const HdXmlNode *device, HdDeviceRequest *req, GError **error)
 {
-	xmlNode *driver = hd_xml_child(device, "driver");
+	const HdXmlNode *driver = hd_xml_child(device, "driver");
 	g_autofree gchar *name = driver != NULL ? hd_xml_prop(driver, "name") : NULL;
 	g_autofree gchar *model = driver != NULL ? hd_xml_prop(driver, "model") : NULL;
 	HdBackend backend = HD_BACKEND_DEFAULT;
@@ -294,10 +187,10 @@ hd_parse_backend(const xmlNode *device, HdDeviceRequest *req, GError **error)
 }
 
 static HdDeviceRequest *
-hd_parse_hostdev(const xmlNode *node, GError **error)
+hd_parse_hostdev(const HdXmlNode *node, GError **error)
 {
 	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_HOSTDEV, node);
-	xmlNode *source = hd_xml_child(node, "source");
+	const HdXmlNode *source = hd_xml_child(node, "source");
 	gboolean write_filtering = TRUE;
 
 	if (!hd_parse_source_address(node, FALSE, &req->address, error)) {
@@ -338,9 +231,9 @@ hd_mac_parse(const char *value, const char *shown, gchar **out, GError **error)
 }
 
 static gboolean
-hd_parse_mac(const xmlNode *iface, gchar **out, GError **error)
+hd_parse_mac(const HdXmlNode *iface, gchar **out, GError **error)
 {
-	xmlNode *mac = hd_xml_child(iface, "mac");
+	const HdXmlNode *mac = hd_xml_child(iface, "mac");
 	g_autofree gchar *value = mac != NULL ? hd_xml_prop(mac, "address") : NULL;
 	g_autofree gchar *shown = NULL;
 
@@ -351,7 +244,7 @@ hd_parse_mac(const xmlNode *iface, gchar **out, GError **error)
 }
 
 static gboolean
-hd_parse_vlan_tag(const xmlNode *tag, HdVlanTag *out, GError **error)
+hd_parse_vlan_tag(const HdXmlNode *tag, HdVlanTag *out, GError **error)
 {
 	g_autofree gchar *id = hd_xml_prop(tag, "id");
 	g_autofree gchar *native = hd_xml_prop(tag, "nativeMode");
@@ -379,18 +272,18 @@ hd_parse_vlan_tag(const xmlNode *tag, HdVlanTag *out, GError **error)
 
 /* libvirt's rules: several tags need trunk='yes', and one native tag at most */
 static gboolean
-hd_parse_vlan(const xmlNode *iface, HdDeviceRequest *req, GError **error)
+hd_parse_vlan(const HdXmlNode *iface, HdDeviceRequest *req, GError **error)
 {
-	xmlNode *vlan = hd_xml_child(iface, "vlan");
+	const HdXmlNode *vlan = hd_xml_child(iface, "vlan");
 	gboolean trunk_set;
 	guint natives = 0;
 
 	if (vlan == NULL)
 		return TRUE;
-	trunk_set = xmlHasProp(vlan, (const xmlChar *)"trunk") != NULL;
+	trunk_set = hd_xml_node_attr(vlan, "trunk") != NULL;
 	if (!hd_xml_prop_bool(vlan, "trunk", FALSE, &req->vlan_trunk, error))
 		return FALSE;
-	for (xmlNode *n = vlan->children; n != NULL; n = n->next) {
+	for (const HdXmlNode *n = vlan->children; n != NULL; n = n->next) {
 		HdVlanTag tag;
 
 		if (!hd_xml_is_element(n, "tag"))
@@ -426,10 +319,10 @@ hd_parse_vlan(const xmlNode *iface, HdDeviceRequest *req, GError **error)
  * libvirt refuses to start such a domain (its net-hostdev-fail test).
  */
 static gboolean
-hd_check_interface_options(const xmlNode *iface, GError **error)
+hd_check_interface_options(const HdXmlNode *iface, GError **error)
 {
 	static const char *const refused[] = {"filterref", "backend", "tune", "bandwidth"};
-	xmlNode *driver = hd_xml_child(iface, "driver");
+	const HdXmlNode *driver = hd_xml_child(iface, "driver");
 
 	for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
 		if (hd_xml_child(iface, refused[i]) != NULL) {
@@ -439,12 +332,13 @@ hd_check_interface_options(const xmlNode *iface, GError **error)
 			return FALSE;
 		}
 	}
-	for (xmlAttr *a = driver != NULL ? driver->properties : NULL; a != NULL; a = a->next) {
-		if (g_strcmp0((const char *)a->name, "name") != 0 &&
-		    g_strcmp0((const char *)a->name, "model") != 0) {
+	for (guint i = 0; driver != NULL && i < driver->n_attrs; i++) {
+		const char *name = driver->attrs[i].name;
+
+		if (g_strcmp0(name, "name") != 0 && g_strcmp0(name, "model") != 0) {
 			g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
 				    "<driver %s=...> does not apply to <interface type='hostdev'>: "
-				    "the guest gets the VF itself", (const char *)a->name);
+				    "the guest gets the VF itself", name);
 			return FALSE;
 		}
 	}
@@ -452,7 +346,7 @@ hd_check_interface_options(const xmlNode *iface, GError **error)
 }
 
 static HdDeviceRequest *
-hd_parse_hostdev_interface(const xmlNode *node, GError **error)
+hd_parse_hostdev_interface(const HdXmlNode *node, GError **error)
 {
 	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_INTERFACE, node);
 
@@ -480,18 +374,19 @@ hd_parse_hostdev_interface(const xmlNode *node, GError **error)
  * be an option silently unapplied, so each is refused, as the schema does.
  */
 static void
-hd_meta_set_unknown_attribute(GError **error, const xmlAttr *attr)
+hd_meta_set_unknown_attribute(GError **error, const HdXmlAttr *attr)
 {
 	g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unknown attribute '%s%s%s'",
-		    attr->ns != NULL && attr->ns->prefix != NULL ? (const char *)attr->ns->prefix : "",
-		    attr->ns != NULL && attr->ns->prefix != NULL ? ":" : "", (const char *)attr->name);
+		    attr->prefix != NULL ? attr->prefix : "", attr->prefix != NULL ? ":" : "", attr->name);
 }
 
 static gboolean
-hd_meta_check_attributes(const xmlNode *node, const char *const *allowed, GError **error)
+hd_meta_check_attributes(const HdXmlNode *node, const char *const *allowed, GError **error)
 {
-	for (const xmlAttr *a = node->properties; a != NULL; a = a->next) {
-		if (a->ns == NULL && g_strv_contains(allowed, (const char *)a->name))
+	for (guint i = 0; i < node->n_attrs; i++) {
+		const HdXmlAttr *a = &node->attrs[i];
+
+		if (a->ns == NULL && g_strv_contains(allowed, a->name))
 			continue;
 		hd_meta_set_unknown_attribute(error, a);
 		hd_prefix_element(error, node);
@@ -500,28 +395,14 @@ hd_meta_check_attributes(const xmlNode *node, const char *const *allowed, GError
 	return TRUE;
 }
 
-static gboolean
-hd_meta_is_blank_text(const xmlNode *node)
-{
-	if (node->type != XML_TEXT_NODE && node->type != XML_CDATA_SECTION_NODE)
-		return FALSE;
-	for (const xmlChar *c = node->content; c != NULL && *c != '\0'; c++) {
-		if (!g_ascii_isspace(*c))
-			return FALSE;
-	}
-	return TRUE;
-}
-
 /* nothing inside but comments and blanks */
 static gboolean
-hd_meta_check_empty(const xmlNode *node, GError **error)
+hd_meta_check_empty(const HdXmlNode *node, GError **error)
 {
-	for (const xmlNode *n = node->children; n != NULL; n = n->next) {
-		if (n->type == XML_COMMENT_NODE || hd_meta_is_blank_text(n))
-			continue;
-		if (n->type == XML_ELEMENT_NODE)
-			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected <%s> inside",
-				    (const char *)n->name);
+	/* the tree keeps neither comments nor blank text */
+	for (const HdXmlNode *n = node->children; n != NULL; n = n->next) {
+		if (n->type == HD_XML_ELEMENT)
+			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected <%s> inside", n->name);
 		else
 			g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected text inside");
 		hd_prefix_element(error, node);
@@ -701,25 +582,25 @@ static const struct {
 /* <hd:device address='0000:03:00.0' driver= permissive= take-group= force=
  *            mac= vlan= trust= spoofchk= link-state= min-tx-rate= max-tx-rate= query-rss=/> */
 static HdDeviceRequest *
-hd_parse_meta_device(const xmlNode *node, GError **error)
+hd_parse_meta_device(const HdXmlNode *node, GError **error)
 {
 	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_METADATA, node);
 
-	if (xmlHasNsProp(node, (const xmlChar *)"address", NULL) == NULL) {
+	if (hd_xml_node_attr(node, "address") == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "missing address='DDDD:BB:DD.F'");
 		hd_prefix_element(error, node);
 		return NULL;
 	}
-	for (xmlAttr *a = node->properties; a != NULL; a = a->next) {
-		g_autofree gchar *value = (gchar *)xmlNodeListGetString(node->doc, a->children, 1);
+	for (guint n = 0; n < node->n_attrs; n++) {
+		const HdXmlAttr *a = &node->attrs[n];
 		gboolean known = FALSE;
 
 		/* hd:address is not address: our attributes carry no namespace */
 		for (guint i = 0; i < G_N_ELEMENTS(hd_meta_device_attrs) && !known && a->ns == NULL; i++) {
-			if (g_strcmp0((const char *)a->name, hd_meta_device_attrs[i].name) != 0)
+			if (g_strcmp0(a->name, hd_meta_device_attrs[i].name) != 0)
 				continue;
 			known = TRUE;
-			if (!hd_meta_device_attrs[i].handler(req, value != NULL ? value : "", error)) {
+			if (!hd_meta_device_attrs[i].handler(req, a->value, error)) {
 				hd_prefix_element(error, node);
 				return NULL;
 			}
@@ -765,14 +646,14 @@ hd_parse_meta_pf(const char *pf, HdVfRequest *out, GError **error)
 
 /* <hd:vfs pf='0000:05:00.0' count='4'/>; count is decimal, as xsd:unsignedShort */
 static gboolean
-hd_parse_meta_vfs(const xmlNode *node, HdVfRequest *out, GError **error)
+hd_parse_meta_vfs(const HdXmlNode *node, HdVfRequest *out, GError **error)
 {
 	static const char *const allowed[] = {"pf", "count", NULL};
 	g_autofree gchar *pf = hd_xml_prop(node, "pf");
 	g_autofree gchar *count = hd_xml_prop(node, "count");
 	guint64 value = 0;
 
-	out->line = (guint)xmlGetLineNo(node);
+	out->line = node->line;
 	if (!hd_meta_check_attributes(node, allowed, error) || !hd_meta_check_empty(node, error))
 		return FALSE;
 	if (pf == NULL || count == NULL) {
@@ -791,35 +672,33 @@ hd_parse_meta_vfs(const xmlNode *node, HdVfRequest *out, GError **error)
 }
 
 static gboolean
-hd_parse_metadata(const xmlNode *metadata, HdDomain *domain, GPtrArray *meta_devices, GError **error)
+hd_parse_metadata(const HdXmlNode *metadata, HdDomain *domain, GPtrArray *meta_devices, GError **error)
 {
-	for (xmlNode *top = metadata->children; top != NULL; top = top->next) {
+	for (const HdXmlNode *top = metadata->children; top != NULL; top = top->next) {
 		if (!hd_xml_is_ours(top))
 			continue;
-		if (g_strcmp0((const char *)top->name, "hostdev-hook") != 0) {
+		if (g_strcmp0(top->name, "hostdev-hook") != 0) {
 			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-				    "<%s> at line %ld: unknown element in namespace %s",
-				    (const char *)top->name, xmlGetLineNo(top), HD_METADATA_NS);
+				    "<%s> at line %u: unknown element in namespace %s", top->name, top->line,
+				    HD_METADATA_NS);
 			return FALSE;
 		}
 		static const char *const no_attributes[] = {NULL};
 
 		if (!hd_meta_check_attributes(top, no_attributes, error))
 			return FALSE;
-		for (xmlNode *n = top->children; n != NULL; n = n->next) {
-			if (n->type == XML_COMMENT_NODE || hd_meta_is_blank_text(n))
-				continue;
-			if (n->type != XML_ELEMENT_NODE) {
+		for (const HdXmlNode *n = top->children; n != NULL; n = n->next) {
+			if (n->type != HD_XML_ELEMENT) {
 				g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected text inside");
 				hd_prefix_element(error, top);
 				return FALSE;
 			}
-			if (hd_xml_is_ours(n) && g_strcmp0((const char *)n->name, "device") == 0) {
+			if (hd_xml_is_ours(n) && g_strcmp0(n->name, "device") == 0) {
 				HdDeviceRequest *req = hd_parse_meta_device(n, error);
 				if (req == NULL)
 					return FALSE;
 				g_ptr_array_add(meta_devices, req);
-			} else if (hd_xml_is_ours(n) && g_strcmp0((const char *)n->name, "vfs") == 0) {
+			} else if (hd_xml_is_ours(n) && g_strcmp0(n->name, "vfs") == 0) {
 				HdVfRequest vfs = {0};
 				if (!hd_parse_meta_vfs(n, &vfs, error)) {
 					g_free(vfs.pf_name);
@@ -828,8 +707,8 @@ hd_parse_metadata(const xmlNode *metadata, HdDomain *domain, GPtrArray *meta_dev
 				g_array_append_val(domain->vf_requests, vfs);
 			} else {
 				g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
-					    "<%s> at line %ld: unknown element inside <hostdev-hook>",
-					    (const char *)n->name, xmlGetLineNo(n));
+					    "<%s> at line %u: unknown element inside <hostdev-hook>", n->name,
+					    n->line);
 				return FALSE;
 			}
 		}
@@ -932,7 +811,7 @@ hd_hypervisor_from_type(const char *type)
 }
 
 static gboolean
-hd_parse_device_element(HdDomain *domain, const xmlNode *node, GError **error)
+hd_parse_device_element(HdDomain *domain, const HdXmlNode *node, GError **error)
 {
 	g_autofree gchar *mode = NULL;
 	g_autofree gchar *type = NULL;
@@ -943,17 +822,17 @@ hd_parse_device_element(HdDomain *domain, const xmlNode *node, GError **error)
 		type = hd_xml_prop(node, "type");
 		if (g_strcmp0(mode != NULL ? mode : "subsystem", "subsystem") != 0 ||
 		    g_strcmp0(type, "pci") != 0) {
-			g_debug("ignoring <hostdev mode='%s' type='%s'> at line %ld: not a PCI device",
+			g_debug("ignoring <hostdev mode='%s' type='%s'> at line %u: not a PCI device",
 				mode != NULL ? mode : "subsystem", type != NULL ? type : "",
-				xmlGetLineNo(node));
+				node->line);
 			return TRUE;
 		}
 		req = hd_parse_hostdev(node, error);
 	} else if (hd_xml_is_element(node, "interface")) {
 		type = hd_xml_prop(node, "type");
 		if (g_strcmp0(type, "hostdev") != 0) {
-			g_debug("ignoring <interface type='%s'> at line %ld: not a hostdev interface",
-				type != NULL ? type : "", xmlGetLineNo(node));
+			g_debug("ignoring <interface type='%s'> at line %u: not a hostdev interface",
+				type != NULL ? type : "", node->line);
 			return TRUE;
 		}
 		req = hd_parse_hostdev_interface(node, error);
@@ -964,13 +843,13 @@ hd_parse_device_element(HdDomain *domain, const xmlNode *node, GError **error)
 }
 
 static gboolean
-hd_parse_domain_element(HdDomain *domain, const xmlNode *root, GError **error)
+hd_parse_domain_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 {
 	g_autoptr(GPtrArray) meta_devices =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
-	xmlNode *metadata = hd_xml_child(root, "metadata");
-	xmlNode *devices = hd_xml_child(root, "devices");
-	xmlNode *os;
+	const HdXmlNode *metadata = hd_xml_child(root, "metadata");
+	const HdXmlNode *devices = hd_xml_child(root, "devices");
+	const HdXmlNode *os;
 
 	domain->type = hd_xml_prop(root, "type");
 	domain->name = hd_xml_child_text(root, "name");
@@ -985,7 +864,7 @@ hd_parse_domain_element(HdDomain *domain, const xmlNode *root, GError **error)
 	}
 	if (metadata != NULL && !hd_parse_metadata(metadata, domain, meta_devices, error))
 		return FALSE;
-	for (xmlNode *n = devices != NULL ? devices->children : NULL; n != NULL; n = n->next) {
+	for (const HdXmlNode *n = devices != NULL ? devices->children : NULL; n != NULL; n = n->next) {
 		if (!hd_parse_device_element(domain, n, error))
 			return FALSE;
 	}
@@ -994,9 +873,9 @@ hd_parse_domain_element(HdDomain *domain, const xmlNode *root, GError **error)
 
 /* <network><forward mode='hostdev'><address type='pci' .../>...: a VF pool */
 static gboolean
-hd_parse_network_element(HdDomain *domain, const xmlNode *root, GError **error)
+hd_parse_network_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 {
-	xmlNode *forward = hd_xml_child(root, "forward");
+	const HdXmlNode *forward = hd_xml_child(root, "forward");
 	g_autofree gchar *mode = forward != NULL ? hd_xml_prop(forward, "mode") : NULL;
 	gboolean managed = FALSE;
 
@@ -1006,7 +885,7 @@ hd_parse_network_element(HdDomain *domain, const xmlNode *root, GError **error)
 		return TRUE;
 	if (!hd_xml_prop_bool(forward, "managed", FALSE, &managed, error))
 		return FALSE;
-	for (xmlNode *n = forward->children; n != NULL; n = n->next) {
+	for (const HdXmlNode *n = forward->children; n != NULL; n = n->next) {
 		g_autoptr(HdDeviceRequest) req = NULL;
 
 		if (!hd_xml_is_element(n, "address"))
@@ -1026,11 +905,11 @@ hd_parse_network_element(HdDomain *domain, const xmlNode *root, GError **error)
 
 /* <networkport><plug type='hostdev-pci' managed=...><address .../></plug> */
 static gboolean
-hd_parse_networkport_element(HdDomain *domain, const xmlNode *root, GError **error)
+hd_parse_networkport_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 {
-	xmlNode *owner = hd_xml_child(root, "owner");
-	xmlNode *plug = hd_xml_child(root, "plug");
-	xmlNode *address = plug != NULL ? hd_xml_child(plug, "address") : NULL;
+	const HdXmlNode *owner = hd_xml_child(root, "owner");
+	const HdXmlNode *plug = hd_xml_child(root, "plug");
+	const HdXmlNode *address = plug != NULL ? hd_xml_child(plug, "address") : NULL;
 	g_autofree gchar *type = plug != NULL ? hd_xml_prop(plug, "type") : NULL;
 	g_autoptr(HdDeviceRequest) req = NULL;
 
@@ -1058,15 +937,15 @@ hd_parse_networkport_element(HdDomain *domain, const xmlNode *root, GError **err
 HdDomain *
 hd_domain_parse(const char *xml, gsize len, GError **error)
 {
-	g_autoptr(xmlDoc) doc = hd_xml_read(xml, len, "domain XML", error);
+	g_autoptr(HdXmlDoc) doc = hd_xml_doc_parse(xml, len, "domain XML", error);
 	g_autoptr(HdDomain) domain = NULL;
-	xmlNode *root;
+	const HdXmlNode *root;
 	gboolean ok;
 
 	if (doc == NULL)
 		return NULL;
-	root = xmlDocGetRootElement(doc);
-	domain = hd_domain_new((const char *)root->name);
+	root = hd_xml_doc_root(doc);
+	domain = hd_domain_new(root->name);
 
 	if (hd_xml_is_element(root, "domain"))
 		ok = hd_parse_domain_element(domain, root, error);
@@ -1079,7 +958,7 @@ hd_domain_parse(const char *xml, gsize len, GError **error)
 	else {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 			    "domain XML: unexpected root element <%s>: expected <domain>",
-			    (const char *)root->name);
+			    root->name);
 		ok = FALSE;
 	}
 	return ok ? g_steal_pointer(&domain) : NULL;
@@ -1097,21 +976,21 @@ hd_domain_parse(const char *xml, gsize len, GError **error)
 HdDomain *
 hd_domain_parse_device(const HdDomain *domain, const char *xml, gsize len, GError **error)
 {
-	g_autoptr(xmlDoc) doc = hd_xml_read(xml, len, "device XML", error);
+	g_autoptr(HdXmlDoc) doc = hd_xml_doc_parse(xml, len, "device XML", error);
 	g_autoptr(HdDomain) device = NULL;
-	xmlNode *root;
+	const HdXmlNode *root;
 
 	if (doc == NULL)
 		return NULL;
-	root = xmlDocGetRootElement(doc);
+	root = hd_xml_doc_root(doc);
 	if (!hd_xml_is_element(root, "hostdev") && !hd_xml_is_element(root, "interface")) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 			    "device XML: <%s> is not a device to pass through: expected one <hostdev> or "
 			    "<interface type='hostdev'>",
-			    (const char *)root->name);
+			    root->name);
 		return NULL;
 	}
-	device = hd_domain_new((const char *)root->name);
+	device = hd_domain_new(root->name);
 	device->name = g_strdup(domain->name);
 	device->uuid = g_strdup(domain->uuid);
 	device->type = g_strdup(domain->type);

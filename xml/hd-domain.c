@@ -3,8 +3,7 @@
  *
  * hd-domain-parse.c builds it from libvirt's XML.  The model is apart
  * because the engine's plan and plugins use it and the release engine
- * links those: it must not bring libxml2 (and ICU and libstdc++ with it)
- * into a process that only restores a journal.
+ * links those: a process that only restores a journal needs no parser.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -2,7 +2,7 @@
  * hd-hook-op.h: the hook protocol's first decisions, in plain C
  *
  * This is linked into the hook's front executable, which must start as
- * fast as a no-op program, so it uses libc only: no GLib, no libxml2.
+ * fast as a no-op program, so it uses libc only: no GLib, no XML parser.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -4,7 +4,7 @@
  * A release parses nothing: the domain's journal says what was changed
  * and how to put it back.  So this file, and what it links, has no XML
  * parser, and hostdev-hook-release.so, which the front opens for a
- * release, loads without libxml2 (hd-hook.c has the operations that parse).
+ * release, loads without the XML parser (hd-hook.c has the operations that parse).
  * What both engine modules share is here too, for the same reason.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later

@@ -10,24 +10,14 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include <libxml/parser.h>
-
 #include "fuzz-common.h"
 #include "hd-domain.h"
 #include "hd-hook-op.h"
-
-/* libxml2 prints some errors itself, past the parser's silenced channel */
-static void
-fuzz_xml_generic_error(void *ctx, const char *msg, ...)
-{
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_quiet(NULL);
-	xmlInitParser();
-	xmlSetGenericErrorFunc(NULL, fuzz_xml_generic_error);
 	return 0;
 }
 

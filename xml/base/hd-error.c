@@ -11,9 +11,9 @@ G_DEFINE_QUARK(hd-error-quark, hd_error)
 
 /*
  * One table for every foreign error we meet.  Domains are named by their
- * quark's string, so this layer links no other library.  Neither libxml2
- * nor json-c has a GError domain: the XML model reports libxml2's errors
- * as "libxml2", and the journal loader words json-c's as HD_ERROR itself.
+ * quark's string, so this layer links no other library.  json-c has no
+ * GError domain: the journal loader words its errors as HD_ERROR itself,
+ * as the XML tree does GMarkup's, to put the line where every message has it.
  * A code of -1 matches every code of its domain; the first match wins.
  */
 typedef struct {
@@ -53,7 +53,6 @@ static const HdErrorMapping hd_error_mappings[] = {
 	{"g-io-error-quark", 35 /* G_IO_ERROR_INVALID_DATA */, HD_ERROR_INVALID_DATA},
 	{"g-key-file-error-quark", -1, HD_ERROR_INVALID_DATA},
 	{"g-convert-error-quark", -1, HD_ERROR_INVALID_DATA},
-	{"libxml2", -1, HD_ERROR_INVALID_DATA},
 };
 
 static HdError

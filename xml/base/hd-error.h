@@ -2,7 +2,7 @@
  * hd-error.h: the one error domain of hostdev-hook
  *
  * Every layer reports in HD_ERROR.  Errors from the libraries beneath us
- * (errno, GLib's file and I/O errors, libxml2) are translated
+ * (errno, GLib's file, I/O and key file errors) are translated
  * at the boundary through one table, so callers test one set of codes.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
