@@ -29,6 +29,7 @@
 #include "hd-error.h"
 
 #define HD_XML_NS_XML "http://www.w3.org/XML/1998/namespace"
+#define HD_XML_NS_XMLNS "http://www.w3.org/2000/xmlns/"
 
 struct _HdXmlDoc {
 	HdXmlNode *root;
@@ -245,6 +246,28 @@ hd_xml_is_declaration(const char *qname)
 	return strcmp(qname, "xmlns") == 0 || g_str_has_prefix(qname, "xmlns:");
 }
 
+/* the namespaces' own rules: only "xml" names the XML namespace, always
+ * that one; "xmlns" is never declared; only the default is undeclared */
+static gboolean
+hd_xml_check_binding(const char *attribute, const HdXmlBinding *binding, GError **error)
+{
+	gboolean is_xml_prefix = strcmp(binding->prefix, "xml") == 0;
+	gboolean is_xml_uri = strcmp(binding->uri, HD_XML_NS_XML) == 0;
+
+	if (strcmp(binding->prefix, "xmlns") == 0 || strcmp(binding->uri, HD_XML_NS_XMLNS) == 0 ||
+	    is_xml_prefix != is_xml_uri) {
+		hd_xml_set_error(error, "%s='%s' is not allowed: the prefixes xml and xmlns are reserved", attribute,
+				 binding->uri);
+		return FALSE;
+	}
+	if (*binding->prefix != '\0' && *binding->uri == '\0') {
+		hd_xml_set_error(error, "%s='' is not allowed: only the default namespace can be undeclared",
+				 attribute);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* xmlns='uri' and xmlns:p='uri' come into scope before the element's own
  * name and attributes are resolved, as they may use them */
 static gboolean
@@ -257,14 +280,8 @@ hd_xml_builder_bind(HdXmlBuilder *b, const char **names, const char **values, GE
 			continue;
 		binding.prefix = hd_xml_doc_intern(b->doc, names[i][5] == ':' ? names[i] + 6 : "");
 		binding.uri = hd_xml_doc_intern(b->doc, values[i]);
-		if (*binding.prefix != '\0' && *binding.uri == '\0') {
-			hd_xml_set_error(error, "%s='' is not allowed: only the default namespace can be undeclared", names[i]);
+		if (!hd_xml_check_binding(names[i], &binding, error))
 			return FALSE;
-		}
-		if (strcmp(binding.prefix, "xml") == 0 || strcmp(binding.prefix, "xmlns") == 0) {
-			hd_xml_set_error(error, "the prefix '%s' is reserved", binding.prefix);
-			return FALSE;
-		}
 		g_array_append_val(b->bindings, binding);
 	}
 	return TRUE;
