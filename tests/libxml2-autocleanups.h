@@ -1,9 +1,9 @@
 /*
  * libxml2-autocleanups.h: g_autoptr() for the libxml2 types tests use
  *
- * The project's parser is built on GMarkup (xml/hd-xml-tree.c); libxml2 is
- * the independent reader the tests hold it against: the RELAX NG schema's
- * validator, and a second opinion on what is well-formed.
+ * The project reads XML with expat (xml/hd-xml-tree.c); libxml2, the reader
+ * libvirt uses, is what the tests hold it against, and the RELAX NG
+ * schema's validator.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

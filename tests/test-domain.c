@@ -1657,8 +1657,7 @@ static const struct {
 	{"disk", "<disk type='file' device='disk'/>",
 	 "device XML: <disk> is not a device to pass through: expected one <hostdev> or <interface type='hostdev'>"},
 	{"not-well-formed", "<hostdev mode='subsystem' type='pci'>\n<source>",
-	 "device XML: line 2: Document ended unexpectedly with elements still open \u2014 \u201csource\u201d "
-	 "was the last element opened"},
+	 "device XML: line 2: the document ends before </source>"},
 	{"no-address", "<hostdev mode='subsystem' type='pci' managed='no'><source/></hostdev>",
 	 "device XML: <hostdev> at line 1: missing <source><address/></source>"},
 	{"latin-1", "<hostdev mode='subsystem' type='pci'><!-- caf\xe9 --></hostdev>",

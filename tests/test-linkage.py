@@ -17,7 +17,7 @@ DT_NEEDED entries, as readelf prints them, not on the meson files:
                         (plugin/engine/hd-lazy-library.h), never linked
 
 and neither module links libxml2: Debian's brings ICU and libstdc++, 2.6 MiB
-of a hook's memory, and the domain is read with GLib's GMarkup instead
+of a hook's memory, and the engine reads the domain with expat instead
 (xml/hd-xml-tree.c).
 
 and each module exports its entry point alone (hook/hd-hook-module.map).

@@ -399,7 +399,7 @@ hd_meta_check_attributes(const HdXmlNode *node, const char *const *allowed, GErr
 static gboolean
 hd_meta_check_empty(const HdXmlNode *node, GError **error)
 {
-	/* the tree keeps neither comments nor blank text */
+	/* the tree keeps no comment, processing instruction or blank text */
 	for (const HdXmlNode *n = node->children; n != NULL; n = n->next) {
 		if (n->type == HD_XML_ELEMENT)
 			g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA, "unexpected <%s> inside", n->name);

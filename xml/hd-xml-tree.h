@@ -1,8 +1,9 @@
 /*
- * hd-xml-tree.h: a small, strict XML tree, read with GLib's GMarkup
+ * hd-xml-tree.h: a small XML tree, read with expat
  *
  * What the domain parser walks: elements with their namespaces resolved,
- * attributes, and the text between them.  Comments are dropped, and so is
+ * attributes, and the text between them.  Comments and processing
+ * instructions are dropped, as a RELAX NG validator skips them, and so is
  * text that is only blanks, which no caller reads.  The whole tree lives
  * and dies with its HdXmlDoc: nodes and strings are never freed one by one.
  *
@@ -17,8 +18,7 @@
 
 typedef enum {
 	HD_XML_ELEMENT,
-	HD_XML_TEXT,	    /* character data and CDATA sections */
-	HD_XML_INSTRUCTION, /* <?target ...?> inside the root element */
+	HD_XML_TEXT, /* character data and CDATA sections */
 } HdXmlNodeType;
 
 typedef struct {
@@ -31,7 +31,7 @@ typedef struct {
 typedef struct _HdXmlNode HdXmlNode;
 struct _HdXmlNode {
 	HdXmlNodeType type;
-	const char *name; /* an element's local name, an instruction's target */
+	const char *name; /* an element's local name */
 	const char *ns;	  /* an element's namespace URI, NULL for none */
 	const char *text; /* a text node's characters */
 	guint line;	  /* where the start tag ends, as libxml2 counts it */

@@ -13,7 +13,7 @@ G_DEFINE_QUARK(hd-error-quark, hd_error)
  * One table for every foreign error we meet.  Domains are named by their
  * quark's string, so this layer links no other library.  json-c has no
  * GError domain: the journal loader words its errors as HD_ERROR itself,
- * as the XML tree does GMarkup's, to put the line where every message has it.
+ * as the XML tree does expat's, which has none either.
  * A code of -1 matches every code of its domain; the first match wins.
  */
 typedef struct {
