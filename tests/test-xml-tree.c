@@ -74,6 +74,8 @@ static const WellFormedCase well_formed_cases[] = {
 	/* XML's names are wider than letters and digits: U+00B7 may follow */
 	{"name-with-middle-dot", "<a\xc2\xb7" "b c\xc2\xb7" "d='1'/>", NULL},
 	{"name-in-cjk", "<\xe5\x90\x8d\xe5\x89\x8d/>", NULL},
+	{"name-fifth-edition-only", "<a\xef\xbb\xbf" "b/>", "not well-formed (invalid token)",
+	 "U+FEFF in a name: libxml2 reads XML 1.0's fifth edition, expat has the fourth's tables"},
 	{"lt-in-value", "<d a='<'/>", "not well-formed (invalid token)"},
 	{"cdata-end-in-text", "<d>]]></d>", "not well-formed (invalid token)"},
 	{"attributes-without-blank", "<d a='1'b='2'/>", "not well-formed (invalid token)"},
