@@ -2,10 +2,10 @@
  * hd-autocleanups.h: g_autoptr() for the engine's foreign types
  *
  * Declared once here, so that every file frees json-c objects the same
- * way.  libkmod's, libpci's and libmount's are beside their only users
- * (hd-kmod.c, hd-pci.c, hd-usage.c), libnl's beside its table (api/hd-libnl.h),
- * which call them through the tables of the libraries they open when first
- * needed (hd-lazy-library.h).  The libc ones every layer uses are in
+ * way.  Those of the libraries opened when first needed (hd-lazy-library.h)
+ * call through their tables, so they are beside them: libkmod's, libpci's
+ * and libmount's in their only users (hd-kmod.c, hd-pci.c, hd-usage.c),
+ * libnl's in api/hd-libnl.h.  The libc ones every layer uses are in
  * hd-base-autocleanups.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
