@@ -4,10 +4,12 @@
  * Every library the engine links is loaded, relocated and initialised by
  * the dynamic loader before main(), on every hook run, whether the run
  * needs it or not; under TCG that is milliseconds a library.  A release
- * needs none of libkmod, libpci or libmount: it restores what its journal
- * says.  Those three are opened here instead, when a caller first asks,
- * and their functions looked up into a table whose fields keep the
- * prototypes of the library's own header (declare them with __typeof__).
+ * needs none of libkmod, libpci or libmount, and libnl-3 and libnl-route-3
+ * only to put back a VF's settings: it restores what its journal says.
+ * Those five are opened here instead, when a caller first asks, and their
+ * functions looked up into a table whose fields keep the prototypes of the
+ * library's own header (declare them with __typeof__).  libnl's tables
+ * are in api/hd-libnl.h, shared by the engine and the vfconfig plugin.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -9,8 +9,9 @@
  * do not count: every interface that is up has them.
  *
  * Only planning checks, so libmount (and libblkid and libselinux with it)
- * is opened by the first check that reads a mount table, not at every
- * hook run's start (hd-lazy-library.h).
+ * is opened by the first check that reads a mount table, and libnl by the
+ * first that asks about an interface (hd-libnl.h), not at every hook run's
+ * start (hd-lazy-library.h).
  *
  * The checks start from what is used and trace it down to the hardware:
  * the class link of every block device and network interface resolves to
@@ -35,13 +36,10 @@
 #include <unistd.h>
 
 #include <libmount.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/route.h>
 
-#include "hd-autocleanups.h"
 #include "hd-error.h"
 #include "hd-lazy-library.h"
+#include "hd-libnl.h"
 
 /* ---- where a device sits ---------------------------------------------- */
 
@@ -476,48 +474,48 @@ hd_usage_chain(HdContext *ctx, HdUsageIndex *index, HdUsageLowerFunc lower, GPtr
 /* ---- network interfaces ------------------------------------------------ */
 
 static gboolean
-hd_netlink_fail(GError **error, const char *what, int rc)
+hd_netlink_fail(const HdLibnl *nl, GError **error, const char *what, int rc)
 {
-	g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "netlink: cannot %s: %s", what, nl_geterror(rc));
+	g_set_error(error, HD_ERROR, HD_ERROR_FAILED, "netlink: cannot %s: %s", what, nl->nl.geterror(rc));
 	return FALSE;
 }
 
 static gchar *
-hd_netlink_addr_string(struct nl_addr *addr)
+hd_netlink_addr_string(const HdLibnl *nl, struct nl_addr *addr)
 {
 	char buf[128];
 
-	return g_strdup(nl_addr2str(addr, buf, sizeof(buf)));
+	return g_strdup(nl->nl.addr2str(addr, buf, sizeof(buf)));
 }
 
 static gchar *
-hd_usage_find_address(struct nl_cache *addrs, int ifindex)
+hd_usage_find_address(const HdLibnl *nl, struct nl_cache *addrs, int ifindex)
 {
-	for (struct nl_object *o = nl_cache_get_first(addrs); o != NULL; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl->nl.cache_get_first(addrs); o != NULL; o = nl->nl.cache_get_next(o)) {
 		struct rtnl_addr *addr = (struct rtnl_addr *)o;
 
-		if (rtnl_addr_get_ifindex(addr) == ifindex && rtnl_addr_get_scope(addr) != RT_SCOPE_LINK &&
-		    rtnl_addr_get_scope(addr) != RT_SCOPE_HOST)
-			return hd_netlink_addr_string(rtnl_addr_get_local(addr));
+		if (nl->route.addr_get_ifindex(addr) == ifindex && nl->route.addr_get_scope(addr) != RT_SCOPE_LINK &&
+		    nl->route.addr_get_scope(addr) != RT_SCOPE_HOST)
+			return hd_netlink_addr_string(nl, nl->route.addr_get_local(addr));
 	}
 	return NULL;
 }
 
 /* a route of the main table through the interface, other than fe80::/64 */
 static gchar *
-hd_usage_find_route(struct nl_cache *routes, int ifindex)
+hd_usage_find_route(const HdLibnl *nl, struct nl_cache *routes, int ifindex)
 {
-	for (struct nl_object *o = nl_cache_get_first(routes); o != NULL; o = nl_cache_get_next(o)) {
+	for (struct nl_object *o = nl->nl.cache_get_first(routes); o != NULL; o = nl->nl.cache_get_next(o)) {
 		struct rtnl_route *route = (struct rtnl_route *)o;
 		g_autofree gchar *dst = NULL;
 
-		if (rtnl_route_get_table(route) != RT_TABLE_MAIN)
+		if (nl->route.route_get_table(route) != RT_TABLE_MAIN)
 			continue;
-		dst = hd_netlink_addr_string(rtnl_route_get_dst(route));
+		dst = hd_netlink_addr_string(nl, nl->route.route_get_dst(route));
 		if (g_str_has_prefix(dst, "fe80:"))
 			continue;
-		for (int i = 0; i < rtnl_route_get_nnexthops(route); i++) {
-			if (rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(route, i)) == ifindex)
+		for (int i = 0; i < nl->route.route_get_nnexthops(route); i++) {
+			if (nl->route.route_nh_get_ifindex(nl->route.route_nexthop_n(route, i)) == ifindex)
 				return g_steal_pointer(&dst);
 		}
 	}
@@ -527,27 +525,31 @@ hd_usage_find_route(struct nl_cache *routes, int ifindex)
 gboolean
 hd_usage_netdev_netlink(int ifindex, gpointer user_data, gchar **reason, GError **error)
 {
-	g_autoptr(HdNlSock) sock = nl_socket_alloc();
+	const HdLibnl *nl = hd_libnl_get(error);
+	g_autoptr(HdNlSock) sock = NULL;
 	g_autoptr(HdNlCache) addrs = NULL;
 	g_autoptr(HdNlCache) routes = NULL;
 	g_autofree gchar *address = NULL;
 	g_autofree gchar *route = NULL;
 	int rc;
 
+	if (nl == NULL)
+		return FALSE;
+	sock = nl->nl.socket_alloc();
 	if (sock == NULL)
-		return hd_netlink_fail(error, "allocate a socket", -NLE_NOMEM);
-	if ((rc = nl_connect(sock, NETLINK_ROUTE)) < 0)
-		return hd_netlink_fail(error, "connect", rc);
-	if ((rc = rtnl_addr_alloc_cache(sock, &addrs)) < 0)
-		return hd_netlink_fail(error, "list addresses", rc);
-	address = hd_usage_find_address(addrs, ifindex);
+		return hd_netlink_fail(nl, error, "allocate a socket", -NLE_NOMEM);
+	if ((rc = nl->nl.connect(sock, NETLINK_ROUTE)) < 0)
+		return hd_netlink_fail(nl, error, "connect", rc);
+	if ((rc = nl->route.addr_alloc_cache(sock, &addrs)) < 0)
+		return hd_netlink_fail(nl, error, "list addresses", rc);
+	address = hd_usage_find_address(nl, addrs, ifindex);
 	if (address != NULL) {
 		*reason = g_strdup_printf("has address %s", address);
 		return TRUE;
 	}
-	if ((rc = rtnl_route_alloc_cache(sock, AF_UNSPEC, 0, &routes)) < 0)
-		return hd_netlink_fail(error, "list routes", rc);
-	route = hd_usage_find_route(routes, ifindex);
+	if ((rc = nl->route.route_alloc_cache(sock, AF_UNSPEC, 0, &routes)) < 0)
+		return hd_netlink_fail(nl, error, "list routes", rc);
+	route = hd_usage_find_route(nl, routes, ifindex);
 	if (route != NULL)
 		*reason = g_strdup_printf("carries a route to %s", route);
 	return TRUE;

@@ -16,6 +16,9 @@
  * absent is read back as 0, or -1 for those three.  rtnl_link_vf_get()
  * dereferences a missing VF list, so the list is checked first.
  *
+ * libnl is opened by the first call that needs it (hd-libnl.h): most hook
+ * runs configure no VF.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-vfconfig-netlink.h"
@@ -26,22 +29,9 @@
 #include <linux/if_link.h>
 #include <string.h>
 
-#include <netlink/attr.h>
-#include <netlink/msg.h>
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/sriov.h>
-#include <netlink/socket.h>
-
 #include "hd-error.h"
+#include "hd-libnl.h"
 #include "hd-testing.h"
-
-typedef struct nl_sock HdVfNlSock;
-typedef struct nl_msg HdVfNlMsg;
-typedef struct rtnl_link HdVfNlLink;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdVfNlSock, nl_socket_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdVfNlMsg, nlmsg_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(HdVfNlLink, rtnl_link_put)
 
 static HdError
 hd_vfnl_code(int rc)
@@ -65,16 +55,16 @@ hd_vfnl_code(int rc)
 }
 
 static gboolean
-hd_vfnl_fail(GError **error, int rc, const char *what)
+hd_vfnl_fail(const HdLibnl *nl, GError **error, int rc, const char *what)
 {
-	g_set_error(error, HD_ERROR, hd_vfnl_code(rc), "netlink: %s: %s", what, nl_geterror(rc));
+	g_set_error(error, HD_ERROR, hd_vfnl_code(rc), "netlink: %s: %s", what, nl->nl.geterror(rc));
 	return FALSE;
 }
 
 static struct nl_sock *
-hd_vfnl_connect(GError **error)
+hd_vfnl_connect(const HdLibnl *nl, GError **error)
 {
-	g_autoptr(HdVfNlSock) sk = NULL;
+	g_autoptr(HdNlSock) sk = NULL;
 	int rc;
 
 	/* like the real /sys, this machine's links are out of a test's reach:
@@ -85,30 +75,30 @@ hd_vfnl_connect(GError **error)
 				    "with hd_context_set_plugin_ops()");
 		return NULL;
 	}
-	sk = nl_socket_alloc();
+	sk = nl->nl.socket_alloc();
 	if (sk == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_FAILED, "netlink: cannot allocate a socket");
 		return NULL;
 	}
-	rc = nl_connect(sk, NETLINK_ROUTE);
+	rc = nl->nl.connect(sk, NETLINK_ROUTE);
 	if (rc < 0) {
-		hd_vfnl_fail(error, rc, "cannot connect to rtnetlink");
+		hd_vfnl_fail(nl, error, rc, "cannot connect to rtnetlink");
 		return NULL;
 	}
 	/* a PF with many VFs answers with more than a page */
-	nl_socket_enable_msg_peek(sk);
+	nl->nl.socket_enable_msg_peek(sk);
 	return g_steal_pointer(&sk);
 }
 
 static struct rtnl_link *
-hd_vfnl_get_link(struct nl_sock *sk, int ifindex, GError **error)
+hd_vfnl_get_link(const HdLibnl *nl, struct nl_sock *sk, int ifindex, GError **error)
 {
 	struct rtnl_link *link = NULL;
-	int rc = rtnl_link_get_kernel(sk, ifindex, NULL, &link);
+	int rc = nl->route.link_get_kernel(sk, ifindex, NULL, &link);
 
 	if (rc < 0) {
 		g_autofree gchar *what = g_strdup_printf("cannot read link %d", ifindex);
-		hd_vfnl_fail(error, rc, what);
+		hd_vfnl_fail(nl, error, rc, what);
 		return NULL;
 	}
 	return link;
@@ -119,12 +109,13 @@ hd_vfnl_get_link(struct nl_sock *sk, int ifindex, GError **error)
 static gboolean
 hd_vfnl_link_get_up(gpointer data, int ifindex, gboolean *up, GError **error)
 {
-	g_autoptr(HdVfNlSock) sk = hd_vfnl_connect(error);
-	g_autoptr(HdVfNlLink) link = sk != NULL ? hd_vfnl_get_link(sk, ifindex, error) : NULL;
+	const HdLibnl *nl = hd_libnl_get(error);
+	g_autoptr(HdNlSock) sk = nl != NULL ? hd_vfnl_connect(nl, error) : NULL;
+	g_autoptr(HdRtnlLink) link = sk != NULL ? hd_vfnl_get_link(nl, sk, ifindex, error) : NULL;
 
 	if (link == NULL)
 		return FALSE;
-	*up = (rtnl_link_get_flags(link) & IFF_UP) != 0;
+	*up = (nl->route.link_get_flags(link) & IFF_UP) != 0;
 	return TRUE;
 }
 
@@ -138,7 +129,7 @@ hd_vfnl_setting(int (*get)(struct rtnl_link_vf *, uint32_t *), struct rtnl_link_
 }
 
 static void
-hd_vfnl_read_vf(struct rtnl_link_vf *vf, HdVfState *state)
+hd_vfnl_read_vf(const HdLibnl *nl, struct rtnl_link_vf *vf, HdVfState *state)
 {
 	struct nl_addr *addr = NULL;
 	nl_vf_vlans_t *vlans = NULL;
@@ -146,50 +137,52 @@ hd_vfnl_read_vf(struct rtnl_link_vf *vf, HdVfState *state)
 
 	memset(state, 0, sizeof(*state));
 	state->vlan_proto = ETH_P_8021Q;
-	if (rtnl_link_vf_get_addr(vf, &addr) == 0)
-		memcpy(state->mac, nl_addr_get_binary_addr(addr), MIN(nl_addr_get_len(addr), sizeof(state->mac)));
-	if (rtnl_link_vf_get_vlans(vf, &vlans) == 0 && vlans->size > 0) {
+	if (nl->route.link_vf_get_addr(vf, &addr) == 0)
+		memcpy(state->mac, nl->nl.addr_get_binary_addr(addr),
+		       MIN(nl->nl.addr_get_len(addr), sizeof(state->mac)));
+	if (nl->route.link_vf_get_vlans(vf, &vlans) == 0 && vlans->size > 0) {
 		state->vlan = vlans->vlans[0].vf_vlan;
 		state->qos = vlans->vlans[0].vf_vlan_qos;
 		state->vlan_proto = vlans->vlans[0].vf_vlan_proto;
 	}
-	rtnl_link_vf_get_rate(vf, &rate);
+	nl->route.link_vf_get_rate(vf, &rate);
 	state->min_tx_rate = rate.api == RTNL_LINK_VF_RATE_API_NEW ? rate.min_tx_rate : 0;
 	state->max_tx_rate = rate.api == RTNL_LINK_VF_RATE_API_NEW ? rate.max_tx_rate : rate.rate;
-	state->spoofchk = hd_vfnl_setting(rtnl_link_vf_get_spoofchk, vf);
-	state->trust = hd_vfnl_setting(rtnl_link_vf_get_trust, vf);
-	state->link_state = hd_vfnl_setting(rtnl_link_vf_get_linkstate, vf);
-	state->query_rss = hd_vfnl_setting(rtnl_link_vf_get_rss_query_en, vf);
+	state->spoofchk = hd_vfnl_setting(nl->route.link_vf_get_spoofchk, vf);
+	state->trust = hd_vfnl_setting(nl->route.link_vf_get_trust, vf);
+	state->link_state = hd_vfnl_setting(nl->route.link_vf_get_linkstate, vf);
+	state->query_rss = hd_vfnl_setting(nl->route.link_vf_get_rss_query_en, vf);
 }
 
 static gboolean
 hd_vfnl_vf_get(gpointer data, int ifindex, guint index, HdVfState *state, GError **error)
 {
-	g_autoptr(HdVfNlSock) sk = hd_vfnl_connect(error);
-	g_autoptr(HdVfNlLink) link = sk != NULL ? hd_vfnl_get_link(sk, ifindex, error) : NULL;
+	const HdLibnl *nl = hd_libnl_get(error);
+	g_autoptr(HdNlSock) sk = nl != NULL ? hd_vfnl_connect(nl, error) : NULL;
+	g_autoptr(HdRtnlLink) link = sk != NULL ? hd_vfnl_get_link(nl, sk, ifindex, error) : NULL;
 	struct rtnl_link_vf *vf;
 
 	if (link == NULL)
 		return FALSE;
-	vf = rtnl_link_has_vf_list(link) ? rtnl_link_vf_get(link, index) : NULL;
+	vf = nl->route.link_has_vf_list(link) ? nl->route.link_vf_get(link, index) : NULL;
 	if (vf == NULL) {
 		g_set_error(error, HD_ERROR, HD_ERROR_NOT_FOUND, "netlink: link %d shows no VF %u", ifindex, index);
 		return FALSE;
 	}
-	hd_vfnl_read_vf(vf, state);
-	rtnl_link_vf_put(vf);
+	hd_vfnl_read_vf(nl, vf, state);
+	nl->route.link_vf_put(vf);
 	return TRUE;
 }
 
 /* ---- writing ---------------------------------------------------------------- */
 
 static struct nl_msg *
-hd_vfnl_setlink(int ifindex, guint flags, guint change, GError **error)
+hd_vfnl_setlink(const HdLibnl *nl, int ifindex, guint flags, guint change, GError **error)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = flags, .ifi_change = change};
-	g_autoptr(HdVfNlMsg) msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	g_autoptr(HdNlMsg) msg = nl->nl.msg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
 
-	if (msg == NULL || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+	if (msg == NULL || nl->nl.msg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_FAILED, "netlink: cannot build a message");
 		return NULL;
 	}
@@ -197,47 +190,48 @@ hd_vfnl_setlink(int ifindex, guint flags, guint change, GError **error)
 }
 
 static gboolean
-hd_vfnl_send(struct nl_msg *msg, const char *what, GError **error)
+hd_vfnl_send(const HdLibnl *nl, struct nl_msg *msg, const char *what, GError **error)
 {
-	g_autoptr(HdVfNlSock) sk = hd_vfnl_connect(error);
+	g_autoptr(HdNlSock) sk = hd_vfnl_connect(nl, error);
 	int rc;
 
 	if (sk == NULL)
 		return FALSE;
-	rc = nl_send_auto(sk, msg);
+	rc = nl->nl.send_auto(sk, msg);
 	if (rc >= 0)
-		rc = nl_wait_for_ack(sk);
-	return rc >= 0 || hd_vfnl_fail(error, rc, what);
+		rc = nl->nl.wait_for_ack(sk);
+	return rc >= 0 || hd_vfnl_fail(nl, error, rc, what);
 }
 
 static gboolean
 hd_vfnl_link_set_up(gpointer data, int ifindex, gboolean up, GError **error)
 {
-	g_autoptr(HdVfNlMsg) msg = hd_vfnl_setlink(ifindex, up ? IFF_UP : 0, IFF_UP, error);
+	const HdLibnl *nl = hd_libnl_get(error);
+	g_autoptr(HdNlMsg) msg = nl != NULL ? hd_vfnl_setlink(nl, ifindex, up ? IFF_UP : 0, IFF_UP, error) : NULL;
 	g_autofree gchar *what = g_strdup_printf("cannot set link %d %s", ifindex, up ? "up" : "down");
 
-	return msg != NULL && hd_vfnl_send(msg, what, error);
+	return msg != NULL && hd_vfnl_send(nl, msg, what, error);
 }
 
 /* 802.1Q in IFLA_VF_VLAN, which every driver takes; 802.1ad only in the
  * list, with the protocol in network byte order */
 static int
-hd_vfnl_put_vlan(struct nl_msg *msg, guint vf, const HdVfState *s)
+hd_vfnl_put_vlan(const HdLibnl *nl, struct nl_msg *msg, guint vf, const HdVfState *s)
 {
 	struct ifla_vf_vlan vlan = {.vf = vf, .vlan = s->vlan, .qos = s->qos};
 	struct ifla_vf_vlan_info info = {.vf = vf, .vlan = s->vlan, .qos = s->qos, .vlan_proto = htons(s->vlan_proto)};
 	struct nlattr *list;
 
 	if (s->vlan_proto == ETH_P_8021Q)
-		return nla_put(msg, IFLA_VF_VLAN, sizeof(vlan), &vlan);
-	list = nla_nest_start(msg, IFLA_VF_VLAN_LIST);
-	if (list == NULL || nla_put(msg, IFLA_VF_VLAN_INFO, sizeof(info), &info) < 0)
+		return nl->nl.attr_put(msg, IFLA_VF_VLAN, sizeof(vlan), &vlan);
+	list = nl->nl.attr_nest_start(msg, IFLA_VF_VLAN_LIST);
+	if (list == NULL || nl->nl.attr_put(msg, IFLA_VF_VLAN_INFO, sizeof(info), &info) < 0)
 		return -NLE_NOMEM;
-	return nla_nest_end(msg, list);
+	return nl->nl.attr_nest_end(msg, list);
 }
 
 static int
-hd_vfnl_put_attr(struct nl_msg *msg, guint vf, HdVfAttr attr, const HdVfState *s)
+hd_vfnl_put_attr(const HdLibnl *nl, struct nl_msg *msg, guint vf, HdVfAttr attr, const HdVfState *s)
 {
 	struct ifla_vf_mac mac = {.vf = vf};
 	struct ifla_vf_rate rate = {.vf = vf, .min_tx_rate = s->min_tx_rate, .max_tx_rate = s->max_tx_rate};
@@ -249,41 +243,42 @@ hd_vfnl_put_attr(struct nl_msg *msg, guint vf, HdVfAttr attr, const HdVfState *s
 	memcpy(mac.mac, s->mac, sizeof(s->mac));
 	switch (attr) {
 	case HD_VF_ATTR_MAC:
-		return nla_put(msg, IFLA_VF_MAC, sizeof(mac), &mac);
+		return nl->nl.attr_put(msg, IFLA_VF_MAC, sizeof(mac), &mac);
 	case HD_VF_ATTR_VLAN:
-		return hd_vfnl_put_vlan(msg, vf, s);
+		return hd_vfnl_put_vlan(nl, msg, vf, s);
 	case HD_VF_ATTR_RATE:
-		return nla_put(msg, IFLA_VF_RATE, sizeof(rate), &rate);
+		return nl->nl.attr_put(msg, IFLA_VF_RATE, sizeof(rate), &rate);
 	case HD_VF_ATTR_SPOOFCHK:
-		return nla_put(msg, IFLA_VF_SPOOFCHK, sizeof(spoofchk), &spoofchk);
+		return nl->nl.attr_put(msg, IFLA_VF_SPOOFCHK, sizeof(spoofchk), &spoofchk);
 	case HD_VF_ATTR_TRUST:
-		return nla_put(msg, IFLA_VF_TRUST, sizeof(trust), &trust);
+		return nl->nl.attr_put(msg, IFLA_VF_TRUST, sizeof(trust), &trust);
 	case HD_VF_ATTR_LINK_STATE:
-		return nla_put(msg, IFLA_VF_LINK_STATE, sizeof(link_state), &link_state);
+		return nl->nl.attr_put(msg, IFLA_VF_LINK_STATE, sizeof(link_state), &link_state);
 	case HD_VF_ATTR_QUERY_RSS:
 	default:
-		return nla_put(msg, IFLA_VF_RSS_QUERY_EN, sizeof(rss), &rss);
+		return nl->nl.attr_put(msg, IFLA_VF_RSS_QUERY_EN, sizeof(rss), &rss);
 	}
 }
 
 static gboolean
 hd_vfnl_vf_set(gpointer data, int ifindex, guint vf, HdVfAttr attr, const HdVfState *state, GError **error)
 {
-	g_autoptr(HdVfNlMsg) msg = hd_vfnl_setlink(ifindex, 0, 0, error);
+	const HdLibnl *nl = hd_libnl_get(error);
+	g_autoptr(HdNlMsg) msg = nl != NULL ? hd_vfnl_setlink(nl, ifindex, 0, 0, error) : NULL;
 	g_autofree gchar *what = g_strdup_printf("cannot configure VF %u of link %d", vf, ifindex);
 	struct nlattr *list;
 	struct nlattr *info;
 
 	if (msg == NULL)
 		return FALSE;
-	list = nla_nest_start(msg, IFLA_VFINFO_LIST);
-	info = list != NULL ? nla_nest_start(msg, IFLA_VF_INFO) : NULL;
-	if (info == NULL || hd_vfnl_put_attr(msg, vf, attr, state) < 0 || nla_nest_end(msg, info) < 0 ||
-	    nla_nest_end(msg, list) < 0) {
+	list = nl->nl.attr_nest_start(msg, IFLA_VFINFO_LIST);
+	info = list != NULL ? nl->nl.attr_nest_start(msg, IFLA_VF_INFO) : NULL;
+	if (info == NULL || hd_vfnl_put_attr(nl, msg, vf, attr, state) < 0 || nl->nl.attr_nest_end(msg, info) < 0 ||
+	    nl->nl.attr_nest_end(msg, list) < 0) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_FAILED, "netlink: cannot build a message");
 		return FALSE;
 	}
-	return hd_vfnl_send(msg, what, error);
+	return hd_vfnl_send(nl, msg, what, error);
 }
 
 const HdVfNetlinkOps hd_vf_netlink_ops = {

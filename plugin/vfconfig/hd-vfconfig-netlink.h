@@ -52,5 +52,5 @@ typedef struct {
 			   GError **error);
 } HdVfNetlinkOps;
 
-/* the real one: libnl-route-3 */
+/* the real one: libnl-route-3, opened on first use (hd-libnl.h) */
 extern const HdVfNetlinkOps hd_vf_netlink_ops;
