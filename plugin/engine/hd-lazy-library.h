@@ -16,7 +16,6 @@
 #pragma once
 
 #include <glib.h>
-#include <gmodule.h>
 
 typedef struct {
 	const char *name; /* the library's function */
@@ -35,7 +34,7 @@ typedef struct {
 	gsize table_size;
 	/* private */
 	GMutex lock;
-	GModule *module;
+	void *handle; /* dlopen()'s */
 } HdLazyLibrary;
 
 /*
