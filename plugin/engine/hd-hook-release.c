@@ -4,13 +4,14 @@
  * A release parses nothing: the domain's journal says what was changed
  * and how to put it back.  So this file, and what it links, has no XML
  * parser, and hostdev-hook-release.so, which the front opens for a
- * release, loads without the XML parser (hd-hook.c has the operations that parse).
+ * release, loads without it (hd-hook.c has the operations that parse).
  * What both engine modules share is here too, for the same reason.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "hd-hook.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -51,6 +52,15 @@ hd_hook_release(const HdHookArgs *args, GError **error)
 void
 hd_hook_module_start(HdHookArgs *args, char **argv)
 {
+	/*
+	 * One malloc arena for the process.  glibc gives a thread that finds
+	 * the arena busy one of its own, and each costs its touched pages:
+	 * in the bench guest, 4 of 16 prepares of four NICs peaked at 6.3 to
+	 * 6.6 MiB instead of 4.5 to 4.8.  The units spend their time in the
+	 * kernel, not in malloc(), so sharing one arena costs them nothing
+	 * measurable; it must be set before the first worker starts.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	hd_log_use_system_log("hostdev-hook");
 	hd_hook_args_init(args, argv);
 }
