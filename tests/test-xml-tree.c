@@ -299,8 +299,13 @@ test_depth(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(HdXmlDoc) doc = parse(deepest, &error);
 	g_autoptr(HdXmlDoc) refused = NULL;
+	const HdXmlNode *node;
+	guint depth = 0;
 
 	g_assert_no_error(error);
+	for (node = hd_xml_doc_root(doc); node != NULL; node = node->children)
+		depth++;
+	g_assert_cmpuint(depth, ==, HD_XML_DEPTH_MAX);
 	refused = parse(too_deep, &error);
 	g_assert_null(refused);
 	g_assert_error(error, HD_ERROR, HD_ERROR_INVALID_DATA);
