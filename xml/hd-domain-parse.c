@@ -18,31 +18,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hd-xml-tree.h"
 #include "hd-enum.h"
 #include "hd-error.h"
 #include "hd-names.h"
+#include "hd-xml-tree.h"
 
 #define HD_VLAN_ID_MAX 4095u
 
 /* ---- small tree helpers ------------------------------------------------ */
 
 static gboolean
-hd_xml_is_element(const HdXmlNode *node, const char *name)
-{
-	return hd_xml_node_is(node, NULL, name);
-}
-
-static gboolean
 hd_xml_is_ours(const HdXmlNode *node)
 {
 	return node->type == HD_XML_ELEMENT && g_strcmp0(node->ns, HD_METADATA_NS) == 0;
-}
-
-static const HdXmlNode *
-hd_xml_child(const HdXmlNode *parent, const char *name)
-{
-	return hd_xml_node_child(parent, name);
 }
 
 /* a copy, which the request keeps or the caller frees */
@@ -55,7 +43,7 @@ hd_xml_prop(const HdXmlNode *node, const char *name)
 static gchar *
 hd_xml_child_text(const HdXmlNode *parent, const char *name)
 {
-	const HdXmlNode *child = hd_xml_child(parent, name);
+	const HdXmlNode *child = hd_xml_node_child(parent, name);
 
 	return child != NULL ? g_strstrip(hd_xml_node_text(child)) : NULL;
 }
@@ -68,7 +56,7 @@ hd_xml_prop_bool(const HdXmlNode *node,
 		 gboolean *out,
 		 GError **error)
 {
-	g_autofree gchar *value = hd_xml_prop(node, name);
+	const char *value = hd_xml_node_attr(node, name);
 
 	if (value == NULL)
 		*out = fallback;
@@ -145,8 +133,8 @@ hd_parse_pci_address(const HdXmlNode *node, HdAddress *out, GError **error)
 static gboolean
 hd_parse_source_address(const HdXmlNode *device, gboolean typed, HdAddress *out, GError **error)
 {
-	const HdXmlNode *source = hd_xml_child(device, "source");
-	const HdXmlNode *address = source != NULL ? hd_xml_child(source, "address") : NULL;
+	const HdXmlNode *source = hd_xml_node_child(device, "source");
+	const HdXmlNode *address = source != NULL ? hd_xml_node_child(source, "address") : NULL;
 
 	if (address == NULL) {
 		g_set_error_literal(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -169,7 +157,7 @@ hd_parse_source_address(const HdXmlNode *device, gboolean typed, HdAddress *out,
 static gboolean
 hd_parse_backend(const HdXmlNode *device, HdDeviceRequest *req, GError **error)
 {
-	const HdXmlNode *driver = hd_xml_child(device, "driver");
+	const HdXmlNode *driver = hd_xml_node_child(device, "driver");
 	g_autofree gchar *name = driver != NULL ? hd_xml_prop(driver, "name") : NULL;
 	g_autofree gchar *model = driver != NULL ? hd_xml_prop(driver, "model") : NULL;
 	HdBackend backend = HD_BACKEND_DEFAULT;
@@ -190,7 +178,7 @@ static HdDeviceRequest *
 hd_parse_hostdev(const HdXmlNode *node, GError **error)
 {
 	g_autoptr(HdDeviceRequest) req = hd_device_request_new(HD_SOURCE_HOSTDEV, node);
-	const HdXmlNode *source = hd_xml_child(node, "source");
+	const HdXmlNode *source = hd_xml_node_child(node, "source");
 	gboolean write_filtering = TRUE;
 
 	if (!hd_parse_source_address(node, FALSE, &req->address, error)) {
@@ -233,7 +221,7 @@ hd_mac_parse(const char *value, const char *shown, gchar **out, GError **error)
 static gboolean
 hd_parse_mac(const HdXmlNode *iface, gchar **out, GError **error)
 {
-	const HdXmlNode *mac = hd_xml_child(iface, "mac");
+	const HdXmlNode *mac = hd_xml_node_child(iface, "mac");
 	g_autofree gchar *value = mac != NULL ? hd_xml_prop(mac, "address") : NULL;
 	g_autofree gchar *shown = NULL;
 
@@ -274,7 +262,7 @@ hd_parse_vlan_tag(const HdXmlNode *tag, HdVlanTag *out, GError **error)
 static gboolean
 hd_parse_vlan(const HdXmlNode *iface, HdDeviceRequest *req, GError **error)
 {
-	const HdXmlNode *vlan = hd_xml_child(iface, "vlan");
+	const HdXmlNode *vlan = hd_xml_node_child(iface, "vlan");
 	gboolean trunk_set;
 	guint natives = 0;
 
@@ -286,7 +274,7 @@ hd_parse_vlan(const HdXmlNode *iface, HdDeviceRequest *req, GError **error)
 	for (const HdXmlNode *n = vlan->children; n != NULL; n = n->next) {
 		HdVlanTag tag;
 
-		if (!hd_xml_is_element(n, "tag"))
+		if (!hd_xml_node_is(n, NULL, "tag"))
 			continue;
 		if (!hd_parse_vlan_tag(n, &tag, error))
 			return FALSE;
@@ -322,10 +310,10 @@ static gboolean
 hd_check_interface_options(const HdXmlNode *iface, GError **error)
 {
 	static const char *const refused[] = {"filterref", "backend", "tune", "bandwidth"};
-	const HdXmlNode *driver = hd_xml_child(iface, "driver");
+	const HdXmlNode *driver = hd_xml_node_child(iface, "driver");
 
 	for (guint i = 0; i < G_N_ELEMENTS(refused); i++) {
-		if (hd_xml_child(iface, refused[i]) != NULL) {
+		if (hd_xml_node_child(iface, refused[i]) != NULL) {
 			g_set_error(error, HD_ERROR, HD_ERROR_NOT_SUPPORTED,
 				    "<%s> does not apply to <interface type='hostdev'>: "
 				    "the guest gets the VF itself", refused[i]);
@@ -362,7 +350,7 @@ hd_parse_hostdev_interface(const HdXmlNode *node, GError **error)
 		hd_prefix_address(error, &req->address);
 		return NULL;
 	}
-	req->has_virtualport = hd_xml_child(node, "virtualport") != NULL;
+	req->has_virtualport = hd_xml_node_child(node, "virtualport") != NULL;
 	return g_steal_pointer(&req);
 }
 
@@ -817,7 +805,7 @@ hd_parse_device_element(HdDomain *domain, const HdXmlNode *node, GError **error)
 	g_autofree gchar *type = NULL;
 	HdDeviceRequest *req = NULL;
 
-	if (hd_xml_is_element(node, "hostdev")) {
+	if (hd_xml_node_is(node, NULL, "hostdev")) {
 		mode = hd_xml_prop(node, "mode");
 		type = hd_xml_prop(node, "type");
 		if (g_strcmp0(mode != NULL ? mode : "subsystem", "subsystem") != 0 ||
@@ -828,7 +816,7 @@ hd_parse_device_element(HdDomain *domain, const HdXmlNode *node, GError **error)
 			return TRUE;
 		}
 		req = hd_parse_hostdev(node, error);
-	} else if (hd_xml_is_element(node, "interface")) {
+	} else if (hd_xml_node_is(node, NULL, "interface")) {
 		type = hd_xml_prop(node, "type");
 		if (g_strcmp0(type, "hostdev") != 0) {
 			g_debug("ignoring <interface type='%s'> at line %u: not a hostdev interface",
@@ -847,14 +835,14 @@ hd_parse_domain_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 {
 	g_autoptr(GPtrArray) meta_devices =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)hd_device_request_free);
-	const HdXmlNode *metadata = hd_xml_child(root, "metadata");
-	const HdXmlNode *devices = hd_xml_child(root, "devices");
+	const HdXmlNode *metadata = hd_xml_node_child(root, "metadata");
+	const HdXmlNode *devices = hd_xml_node_child(root, "devices");
 	const HdXmlNode *os;
 
 	domain->type = hd_xml_prop(root, "type");
 	domain->name = hd_xml_child_text(root, "name");
 	domain->uuid = hd_xml_child_text(root, "uuid");
-	os = hd_xml_child(root, "os");
+	os = hd_xml_node_child(root, "os");
 	domain->os_type = os != NULL ? hd_xml_child_text(os, "type") : NULL;
 	domain->hypervisor = hd_hypervisor_from_type(domain->type);
 	if (domain->type == NULL) {
@@ -875,7 +863,7 @@ hd_parse_domain_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 static gboolean
 hd_parse_network_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 {
-	const HdXmlNode *forward = hd_xml_child(root, "forward");
+	const HdXmlNode *forward = hd_xml_node_child(root, "forward");
 	g_autofree gchar *mode = forward != NULL ? hd_xml_prop(forward, "mode") : NULL;
 	gboolean managed = FALSE;
 
@@ -888,7 +876,7 @@ hd_parse_network_element(HdDomain *domain, const HdXmlNode *root, GError **error
 	for (const HdXmlNode *n = forward->children; n != NULL; n = n->next) {
 		g_autoptr(HdDeviceRequest) req = NULL;
 
-		if (!hd_xml_is_element(n, "address"))
+		if (!hd_xml_node_is(n, NULL, "address"))
 			continue;
 		req = hd_device_request_new(HD_SOURCE_NETWORK, n);
 		req->managed = managed;
@@ -907,9 +895,9 @@ hd_parse_network_element(HdDomain *domain, const HdXmlNode *root, GError **error
 static gboolean
 hd_parse_networkport_element(HdDomain *domain, const HdXmlNode *root, GError **error)
 {
-	const HdXmlNode *owner = hd_xml_child(root, "owner");
-	const HdXmlNode *plug = hd_xml_child(root, "plug");
-	const HdXmlNode *address = plug != NULL ? hd_xml_child(plug, "address") : NULL;
+	const HdXmlNode *owner = hd_xml_node_child(root, "owner");
+	const HdXmlNode *plug = hd_xml_node_child(root, "plug");
+	const HdXmlNode *address = plug != NULL ? hd_xml_node_child(plug, "address") : NULL;
 	g_autofree gchar *type = plug != NULL ? hd_xml_prop(plug, "type") : NULL;
 	g_autoptr(HdDeviceRequest) req = NULL;
 
@@ -947,13 +935,13 @@ hd_domain_parse(const char *xml, gsize len, GError **error)
 	root = hd_xml_doc_root(doc);
 	domain = hd_domain_new(root->name);
 
-	if (hd_xml_is_element(root, "domain"))
+	if (hd_xml_node_is(root, NULL, "domain"))
 		ok = hd_parse_domain_element(domain, root, error);
-	else if (hd_xml_is_element(root, "hostdev") || hd_xml_is_element(root, "interface"))
+	else if (hd_xml_node_is(root, NULL, "hostdev") || hd_xml_node_is(root, NULL, "interface"))
 		ok = hd_parse_device_element(domain, root, error);
-	else if (hd_xml_is_element(root, "network"))
+	else if (hd_xml_node_is(root, NULL, "network"))
 		ok = hd_parse_network_element(domain, root, error);
-	else if (hd_xml_is_element(root, "networkport"))
+	else if (hd_xml_node_is(root, NULL, "networkport"))
 		ok = hd_parse_networkport_element(domain, root, error);
 	else {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
@@ -983,7 +971,7 @@ hd_domain_parse_device(const HdDomain *domain, const char *xml, gsize len, GErro
 	if (doc == NULL)
 		return NULL;
 	root = hd_xml_doc_root(doc);
-	if (!hd_xml_is_element(root, "hostdev") && !hd_xml_is_element(root, "interface")) {
+	if (!hd_xml_node_is(root, NULL, "hostdev") && !hd_xml_node_is(root, NULL, "interface")) {
 		g_set_error(error, HD_ERROR, HD_ERROR_INVALID_DATA,
 			    "device XML: <%s> is not a device to pass through: expected one <hostdev> or "
 			    "<interface type='hostdev'>",
